@@ -1,0 +1,19 @@
+// The one list of probes. Adding a probe = adding its file and one line here.
+import { ENGINE_FINDINGS } from '../src/findings.js';
+import type { ProbeDefinition } from '../src/probe.js';
+import { hsmReachability } from './hsm-reachability.js';
+
+export const PROBES: readonly ProbeDefinition[] = [hsmReachability];
+
+/** The closed catalogue of finding ids: the engine's and every probe's. */
+export const FINDING_CATALOGUE: Readonly<Record<string, { summary: string; probe: string }>> = (() => {
+  const all: Record<string, { summary: string; probe: string }> = {};
+  const add = (id: string, summary: string, probe: string) => {
+    if (all[id]) throw new Error(`finding id ${id} declared twice (${all[id].probe}, ${probe})`);
+    all[id] = { summary, probe };
+  };
+  for (const [id, spec] of Object.entries(ENGINE_FINDINGS)) add(id, spec.summary, 'engine');
+  for (const p of PROBES)
+    for (const [id, spec] of Object.entries(p.findings)) add(id, (spec as { summary: string }).summary, p.id);
+  return all;
+})();

@@ -1,0 +1,140 @@
+// Pure: CloudHSM answers → clusters, HSM targets and discovery findings.
+import { isIP } from 'node:net';
+import { finding } from '../findings.js';
+import type { ClusterInfo, Finding, HsmTarget } from '../model.js';
+import type { RawCluster, RawHsm } from '../snapshot.js';
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+export interface ClusterView {
+  clusters: ClusterInfo[];
+  targets: HsmTarget[];
+  findings: Finding[];
+}
+
+export function clustersToTargets(raw: readonly RawCluster[], requestedIds: readonly string[]): ClusterView {
+  const clusters: ClusterInfo[] = [];
+  const targets: HsmTarget[] = [];
+  const findings: Finding[] = [];
+  for (const rc of raw) {
+    const clusterId = str(rc.ClusterId);
+    if (!clusterId) continue;
+    const state = str(rc.State) ?? 'UNKNOWN';
+    if (requestedIds.length === 0 && state === 'DELETED') continue;
+    const hsms = Array.isArray(rc.Hsms)
+      ? (rc.Hsms as RawHsm[]).filter((h) => h && typeof h === 'object')
+      : [];
+    const mapping =
+      rc.SubnetMapping && typeof rc.SubnetMapping === 'object'
+        ? (rc.SubnetMapping as Record<string, unknown>)
+        : {};
+    clusters.push({
+      clusterId,
+      state,
+      securityGroup: str(rc.SecurityGroup),
+      vpcId: str(rc.VpcId),
+      subnetIds: Object.values(mapping)
+        .map(str)
+        .filter((s): s is string => s !== null),
+      networkType: str(rc.NetworkType),
+      hsmCount: hsms.length,
+    });
+    if (state !== 'ACTIVE') {
+      const msg = str(rc.StateMessage);
+      findings.push(
+        finding(
+          'discovery.cluster',
+          state === 'DEGRADED' || state === 'DELETED' ? 'fail' : 'warn',
+          clusterId,
+          `cluster is ${state}${msg ? `: ${msg}` : ''}`,
+          { state },
+        ),
+      );
+    } else if (hsms.length === 0) {
+      findings.push(
+        finding(
+          'discovery.cluster',
+          'fail',
+          clusterId,
+          'cluster is ACTIVE but has no HSMs: clients have nothing to connect to',
+          { state },
+          `aws cloudhsmv2 create-hsm --cluster-id ${clusterId} --availability-zone <az>`,
+        ),
+      );
+    } else {
+      findings.push(
+        finding(
+          'discovery.cluster',
+          'pass',
+          clusterId,
+          `cluster is ACTIVE with ${hsms.length} HSM${hsms.length > 1 ? 's' : ''}`,
+          { state, hsms: hsms.length },
+        ),
+      );
+    }
+    for (const h of hsms) {
+      const hsmId = str(h.HsmId);
+      const hsmState = str(h.State);
+      const base = {
+        clusterId,
+        hsmId,
+        eniId: str(h.EniId),
+        az: str(h.AvailabilityZone),
+        subnetId: str(h.SubnetId),
+        state: hsmState,
+      };
+      const label = `${clusterId}/${hsmId ?? '?'}`;
+      if (hsmState !== 'ACTIVE') {
+        const msg = str(h.StateMessage);
+        findings.push(
+          finding(
+            'hsm.state',
+            'warn',
+            label,
+            `HSM is ${hsmState ?? 'in an unknown state'}${msg ? `: ${msg}` : ''}; its ports are still probed`,
+            { state: hsmState },
+          ),
+        );
+      }
+      const v4 = str(h.EniIp);
+      const v6 = str(h.EniIpV6);
+      if (v4 && isIP(v4) === 4) targets.push({ ...base, ip: v4, family: 4 });
+      if (v6 && isIP(v6) === 6) targets.push({ ...base, ip: v6, family: 6 });
+      if (!(v4 && isIP(v4) === 4) && !(v6 && isIP(v6) === 6)) {
+        findings.push(
+          finding('hsm.state', 'warn', label, 'HSM has no usable ENI address yet (still being created?)', {
+            EniIp: h.EniIp ?? null,
+          }),
+        );
+      }
+    }
+  }
+  for (const id of requestedIds) {
+    if (!clusters.some((c) => c.clusterId === id)) {
+      findings.push(
+        finding(
+          'discovery.cloudhsm',
+          'fail',
+          id,
+          'cluster not found in this region and account',
+          { requested: id },
+          'check --cluster-id and --region; list clusters with: aws cloudhsmv2 describe-clusters',
+        ),
+      );
+    }
+  }
+  return { clusters, targets, findings };
+}
+
+export function targetsFromIps(ips: readonly string[]): HsmTarget[] {
+  return ips.map((ip) => ({
+    clusterId: null,
+    hsmId: null,
+    eniId: null,
+    ip,
+    family: isIP(ip) === 6 ? 6 : 4,
+    az: null,
+    subnetId: null,
+    state: null,
+  }));
+}

@@ -1,0 +1,161 @@
+// IMDSv2 over undici: a session token (PUT with TTL), then the instance identity and its ENIs.
+import { existsSync, readFileSync } from 'node:fs';
+import { Agent, request } from 'undici';
+import type { ClientEni, ClientInfo } from '../model.js';
+
+export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
+const TOKEN_TTL_SECONDS = 21600;
+const MAX_BODY_BYTES = 64 * 1024;
+
+export type ImdsOutcome =
+  | { kind: 'ok'; client: ClientInfo; endpoint: string }
+  /** The token PUT got no answer while the instance still looks like EC2: the hop-limit problem. */
+  | { kind: 'hop-limit'; endpoint: string; plainAnswered: boolean; inContainer: boolean; detail: string }
+  | { kind: 'absent'; endpoint: string; detail: string }
+  | { kind: 'disabled'; detail: string }
+  | { kind: 'error'; endpoint: string; detail: string };
+
+export interface ImdsOptions {
+  endpoint: string | undefined;
+  disabled: boolean;
+  timeoutMs: number;
+  env?: NodeJS.ProcessEnv;
+  inContainer?: () => boolean;
+}
+
+class ImdsHttpError extends Error {
+  constructor(
+    readonly status: number,
+    path: string,
+  ) {
+    super(`IMDS answered ${status} for ${path}`);
+  }
+}
+
+export function imdsEndpoint(o: Pick<ImdsOptions, 'endpoint' | 'env'>): string {
+  const env = o.env ?? process.env;
+  return (o.endpoint ?? env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? DEFAULT_IMDS_ENDPOINT).replace(/\/+$/, '');
+}
+
+export function imdsDisabled(o: Pick<ImdsOptions, 'disabled' | 'env'>): boolean {
+  return o.disabled || /^true$/i.test((o.env ?? process.env).AWS_EC2_METADATA_DISABLED ?? '');
+}
+
+export function runningInContainer(): boolean {
+  if (existsSync('/.dockerenv') || existsSync('/run/.containerenv')) return true;
+  if (process.env.ECS_CONTAINER_METADATA_URI_V4 || process.env.KUBERNETES_SERVICE_HOST) return true;
+  try {
+    return /docker|kubepods|containerd|libpod/.test(readFileSync('/proc/1/cgroup', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+export async function readInstanceMetadata(o: ImdsOptions): Promise<ImdsOutcome> {
+  if (imdsDisabled(o))
+    return {
+      kind: 'disabled',
+      detail: 'IMDS lookups are disabled (AWS_EC2_METADATA_DISABLED or imds.disabled)',
+    };
+  const endpoint = imdsEndpoint(o);
+  const agent = new Agent({ connect: { timeout: o.timeoutMs }, keepAliveTimeout: 1000 });
+  const call = async (method: 'GET' | 'PUT', path: string, headers: Record<string, string>) => {
+    const res = await request(`${endpoint}${path}`, {
+      method,
+      headers,
+      dispatcher: agent,
+      headersTimeout: o.timeoutMs,
+      bodyTimeout: o.timeoutMs,
+      signal: AbortSignal.timeout(o.timeoutMs),
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        res.body.destroy();
+        throw new Error(`IMDS answer for ${path} larger than ${MAX_BODY_BYTES} bytes`);
+      }
+      chunks.push(chunk);
+    }
+    return { status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') };
+  };
+  try {
+    let token: string;
+    try {
+      const r = await call('PUT', '/latest/api/token', {
+        'x-aws-ec2-metadata-token-ttl-seconds': String(TOKEN_TTL_SECONDS),
+      });
+      if (r.status !== 200) {
+        return {
+          kind: 'error',
+          endpoint,
+          detail: `token request answered HTTP ${r.status}${r.status === 403 ? ' (IMDS is turned off for this instance)' : ''}`,
+        };
+      }
+      token = r.body.trim();
+    } catch (tokenErr) {
+      const why = describeNetError(tokenErr);
+      const inContainer = (o.inContainer ?? runningInContainer)();
+      let plainAnswered = false;
+      try {
+        const r = await call('GET', '/latest/meta-data/instance-id', {});
+        plainAnswered = r.status === 200 || r.status === 401;
+      } catch {
+        plainAnswered = false;
+      }
+      if (plainAnswered || (inContainer && /timeout|no answer/i.test(why))) {
+        return { kind: 'hop-limit', endpoint, plainAnswered, inContainer, detail: `token PUT: ${why}` };
+      }
+      return { kind: 'absent', endpoint, detail: why };
+    }
+    const get = async (path: string, optional = false): Promise<string | null> => {
+      const r = await call('GET', `/latest/meta-data/${path}`, { 'x-aws-ec2-metadata-token': token });
+      if (r.status === 404 && optional) return null;
+      if (r.status !== 200) throw new ImdsHttpError(r.status, path);
+      return r.body.trim();
+    };
+    const instanceId = await get('instance-id');
+    const az = await get('placement/availability-zone', true);
+    const region = (await get('placement/region', true)) ?? (az ? az.replace(/[a-z]$/, '') : null);
+    const macs = ((await get('network/interfaces/macs/', true)) ?? '')
+      .split('\n')
+      .map((l) => l.trim().replace(/\/$/, ''))
+      .filter((l) => /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(l));
+    const enis: ClientEni[] = [];
+    for (const mac of macs) {
+      const base = `network/interfaces/macs/${mac}`;
+      const eniId = await get(`${base}/interface-id`, true);
+      if (!eniId) continue;
+      const lines = (s: string | null) =>
+        (s ?? '')
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean);
+      const dev = await get(`${base}/device-number`, true);
+      enis.push({
+        eniId,
+        mac,
+        deviceNumber: dev === null ? null : Number(dev),
+        subnetId: await get(`${base}/subnet-id`, true),
+        vpcId: await get(`${base}/vpc-id`, true),
+        securityGroupIds: lines(await get(`${base}/security-group-ids`, true)),
+        privateIps: lines(await get(`${base}/local-ipv4s`, true)),
+        ipv6s: lines(await get(`${base}/ipv6s`, true)),
+      });
+    }
+    enis.sort((a, b) => (a.deviceNumber ?? 99) - (b.deviceNumber ?? 99));
+    return { kind: 'ok', endpoint, client: { instanceId, region, availabilityZone: az, enis } };
+  } catch (e) {
+    return { kind: 'error', endpoint, detail: e instanceof ImdsHttpError ? e.message : describeNetError(e) };
+  } finally {
+    await agent.destroy().catch(() => {});
+  }
+}
+
+function describeNetError(e: unknown): string {
+  const err = e as { code?: string; name?: string; message?: string; cause?: { code?: string } };
+  const code = err.cause?.code ?? err.code ?? err.name ?? 'error';
+  if (/TIMEOUT|TimeoutError|AbortError/i.test(code)) return `no answer within the deadline (${code})`;
+  return `${code}${err.message && !err.message.includes(code) ? `: ${err.message}` : ''}`;
+}

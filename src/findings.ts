@@ -1,0 +1,45 @@
+// The engine's own finding ids. Probes declare theirs in their definitions; probes/index.ts joins
+// both into the one closed catalogue (finding ids are public API: add, never rename).
+import type { Finding, Status } from './model.js';
+
+export interface FindingSpec {
+  /** What the check establishes, one line, for docs and `hsmwatch findings`. */
+  summary: string;
+}
+
+export type FindingCatalogue<Id extends string> = Readonly<Record<Id, FindingSpec>>;
+
+export const ENGINE_FINDINGS = {
+  'config.ports': { summary: 'The configured HSM ports are valid.' },
+  'discovery.imds': {
+    summary: 'The instance metadata service (IMDSv2) answered with the instance identity.',
+  },
+  'discovery.imds-hop-limit': {
+    summary: 'The IMDSv2 token request reaches the instance (hop limit large enough for containers).',
+  },
+  'discovery.region': { summary: 'An AWS region is known (flag, config, environment, profile or IMDS).' },
+  'discovery.cloudhsm': { summary: 'CloudHSM DescribeClusters answered and listed the clusters to check.' },
+  'discovery.cluster': { summary: 'A cluster is ACTIVE and has HSMs.' },
+  'discovery.targets': { summary: 'There is at least one HSM address to check.' },
+  'hsm.state': { summary: 'The HSM is ACTIVE.' },
+  'probe.error': {
+    summary: 'A probe ended with an internal error (a bug in hsmwatch; the other probes ran).',
+  },
+  'probe.timeout': { summary: 'A probe did not finish within its deadline.' },
+  'probe.skipped': { summary: 'A probe could not run because something it needs is missing.' },
+} as const satisfies FindingCatalogue<string>;
+
+export type EngineFindingId = keyof typeof ENGINE_FINDINGS;
+
+export function finding(
+  id: string,
+  status: Status,
+  target: string,
+  message: string,
+  evidence: Record<string, unknown> = {},
+  remediation?: string,
+): Finding {
+  const f: Finding = { id, status, target, message, evidence };
+  if (remediation !== undefined) f.remediation = remediation;
+  return f;
+}

@@ -1,0 +1,107 @@
+// Shared vocabulary of hsmwatch: targets discovered, findings produced, and the report contract
+// (../shared/product.md, "The JSON report").
+
+export const STATUSES = ['pass', 'warn', 'fail', 'skip', 'error'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export interface Finding {
+  id: string;
+  status: Status;
+  target: string;
+  message: string;
+  evidence: Record<string, unknown>;
+  remediation?: string;
+}
+
+export type HsmState = string; // CloudHSM states: ACTIVE, CREATE_IN_PROGRESS, DEGRADED, ...
+
+export interface HsmTarget {
+  clusterId: string | null;
+  hsmId: string | null;
+  eniId: string | null;
+  /** One address of the HSM's ENI (a dual-stack HSM yields one target per address). */
+  ip: string;
+  family: 4 | 6;
+  az: string | null;
+  subnetId: string | null;
+  state: HsmState | null;
+}
+
+export interface ClusterInfo {
+  clusterId: string;
+  state: string;
+  securityGroup: string | null;
+  vpcId: string | null;
+  subnetIds: string[];
+  networkType: string | null;
+  hsmCount: number;
+}
+
+export interface ClientEni {
+  eniId: string;
+  mac: string | null;
+  deviceNumber: number | null;
+  subnetId: string | null;
+  vpcId: string | null;
+  securityGroupIds: string[];
+  privateIps: string[];
+  ipv6s: string[];
+}
+
+export interface ClientInfo {
+  instanceId: string | null;
+  region: string | null;
+  availabilityZone: string | null;
+  enis: ClientEni[];
+}
+
+export type LiveState = 'open' | 'refused' | 'timeout' | 'unreachable' | 'error';
+
+export interface LiveResult {
+  state: LiveState;
+  connectMs: number;
+  errno?: string;
+}
+
+export type StaticVerdict = 'reachable' | 'blocked' | 'unknown';
+
+export interface BlockingComponent {
+  component: string;
+  resourceIds: string[];
+  detail: string;
+}
+
+export interface StaticResult {
+  verdict: StaticVerdict;
+  blockedBy: BlockingComponent[];
+}
+
+export interface PathKey {
+  clusterId: string | null;
+  hsmId: string | null;
+  eniIp: string;
+  port: number;
+  clientEni: string | null;
+}
+
+export interface PathRecord extends PathKey {
+  static?: StaticResult;
+  live?: LiveResult;
+}
+
+export interface EndpointRecord {
+  host: string;
+  port: number;
+  [field: string]: unknown;
+}
+
+export type Summary = Record<Status, number>;
+
+export interface Report {
+  hsmwatchReport: 1;
+  generatedAt: string;
+  summary: Summary;
+  paths: PathRecord[];
+  endpoints: EndpointRecord[];
+  findings: Finding[];
+}

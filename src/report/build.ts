@@ -1,0 +1,101 @@
+// Assembles the report contract from discovery and probe outcomes, and decides the exit code.
+import type { Environment } from '../discovery/index.js';
+import {
+  type EndpointRecord,
+  type Finding,
+  type PathRecord,
+  type Report,
+  STATUSES,
+  type Summary,
+} from '../model.js';
+import type { ProbeRun } from '../runner.js';
+
+const pathId = (p: { eniIp: string; port: number; clientEni: string | null }) =>
+  `${p.clientEni ?? '-'}|${p.eniIp}|${p.port}`;
+
+export function buildReport(env: Environment, runs: readonly ProbeRun[], now: Date = new Date()): Report {
+  const clientEnis = env.client?.enis.length ? env.client.enis.map((e) => e.eniId) : [null];
+  const paths: PathRecord[] = [];
+  const byId = new Map<string, PathRecord>();
+  for (const t of env.targets) {
+    for (const port of env.settings.ports) {
+      for (const clientEni of clientEnis) {
+        const p: PathRecord = { clusterId: t.clusterId, hsmId: t.hsmId, eniIp: t.ip, port, clientEni };
+        paths.push(p);
+        byId.set(pathId(p), p);
+      }
+    }
+  }
+  for (const run of runs) {
+    for (const c of run.outcome.paths ?? []) {
+      const { static: st, live, ...key } = c;
+      // A contribution without a client ENI holds for every client ENI's path to that address and port.
+      const matches =
+        key.clientEni === null
+          ? paths.filter((p) => p.eniIp === key.eniIp && p.port === key.port)
+          : [byId.get(pathId(key))].filter((p): p is PathRecord => p !== undefined);
+      if (matches.length === 0) {
+        const p: PathRecord = { ...key };
+        paths.push(p);
+        byId.set(pathId(p), p);
+        matches.push(p);
+      }
+      for (const p of matches) {
+        if (st) p.static = st;
+        if (live) p.live = live;
+      }
+    }
+  }
+  const endpoints: EndpointRecord[] = runs.flatMap((r) => r.outcome.endpoints ?? []);
+  const findings: Finding[] = [...env.findings, ...runs.flatMap((r) => r.outcome.findings)];
+  return {
+    hsmwatchReport: 1,
+    generatedAt: now.toISOString(),
+    summary: summarise(findings),
+    paths: paths.map(orderPathKeys),
+    endpoints,
+    findings: findings.map(orderFindingKeys),
+  };
+}
+
+export function summarise(findings: readonly Finding[]): Summary {
+  const s = Object.fromEntries(STATUSES.map((k) => [k, 0])) as Summary;
+  for (const f of findings) s[f.status]++;
+  return s;
+}
+
+/**
+ * 0: nothing failed; 1: a check failed or could not run for an error (a diagnosis that did not
+ * happen is no pass), or a warning with --strict. Usage errors (2) never reach here.
+ */
+export function exitCodeFor(report: Pick<Report, 'summary'>, strict: boolean): 0 | 1 {
+  const { fail, warn, error } = report.summary;
+  if (fail > 0 || error > 0) return 1;
+  return strict && warn > 0 ? 1 : 0;
+}
+
+// Key order as in the contract, so the JSON reads the same as product.md.
+function orderPathKeys(p: PathRecord): PathRecord {
+  const o: PathRecord = {
+    clusterId: p.clusterId,
+    hsmId: p.hsmId,
+    eniIp: p.eniIp,
+    port: p.port,
+    clientEni: p.clientEni,
+  };
+  if (p.static) o.static = p.static;
+  if (p.live) o.live = p.live;
+  return o;
+}
+
+function orderFindingKeys(f: Finding): Finding {
+  const o: Finding = {
+    id: f.id,
+    status: f.status,
+    target: f.target,
+    message: f.message,
+    evidence: f.evidence,
+  };
+  if (f.remediation !== undefined) o.remediation = f.remediation;
+  return o;
+}

@@ -1,0 +1,118 @@
+// The human report: a per-HSM × port matrix, then findings grouped by status.
+import type { Environment } from '../discovery/index.js';
+import { formatMs } from '../duration.js';
+import type { Finding, PathRecord, Report, Status } from '../model.js';
+
+export interface Style {
+  bold(s: string): string;
+  dim(s: string): string;
+  status(status: Status | 'open' | 'refused' | 'timeout' | 'unreachable' | 'error', s: string): string;
+}
+
+const CODES: Record<string, string> = {
+  pass: '32',
+  open: '32',
+  warn: '33',
+  fail: '31',
+  refused: '31',
+  timeout: '31',
+  unreachable: '31',
+  error: '35',
+  skip: '36',
+};
+
+export function makeStyle(colour: boolean): Style {
+  const wrap = (code: string, s: string) => (colour ? `\x1b[${code}m${s}\x1b[0m` : s);
+  return {
+    bold: (s) => wrap('1', s),
+    dim: (s) => wrap('2', s),
+    status: (st, s) => wrap(CODES[st] ?? '0', s),
+  };
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function wantColour(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stream.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== '') && env.TERM !== 'dumb';
+}
+
+const ORDER: Status[] = ['fail', 'error', 'warn', 'skip', 'pass'];
+const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - visibleLength(s)));
+const visibleLength = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+
+export function renderText(report: Report, env: Environment, style: Style): string {
+  const out: string[] = [];
+  const c = env.client;
+  out.push(style.bold('hsmwatch diagnosis'));
+  out.push(
+    `  client: ${c?.instanceId ?? 'not on EC2 (or IMDS unavailable)'}${env.region ? `   region: ${env.region}` : ''}   generated: ${report.generatedAt}`,
+  );
+  out.push('');
+  out.push(...renderMatrix(report.paths, env, style));
+  out.push(...renderFindings(report.findings, style));
+  const s = report.summary;
+  out.push(style.bold('Summary: ') + ORDER.map((k) => style.status(k, `${s[k]} ${k}`)).join(', '));
+  return `${out.join('\n')}\n`;
+}
+
+function renderMatrix(paths: readonly PathRecord[], env: Environment, style: Style): string[] {
+  if (env.targets.length === 0) return [];
+  const ports = env.settings.ports;
+  const out: string[] = [];
+  const groups = new Map<string, typeof env.targets>();
+  for (const t of env.targets) {
+    const k = t.clusterId ?? '(addresses given with --hsm-ip)';
+    groups.set(k, [...(groups.get(k) ?? []), t]);
+  }
+  for (const [clusterId, targets] of groups) {
+    const cluster = env.clusters.find((cl) => cl.clusterId === clusterId);
+    out.push(style.bold(`HSM reachability — ${clusterId}${cluster ? ` (${cluster.state})` : ''}`));
+    const rows: string[][] = [['HSM', 'AZ', 'STATE', 'ADDRESS', ...ports.map(String)]];
+    for (const t of targets) {
+      const cells = ports.map((port) => {
+        const p = paths.find((x) => x.eniIp === t.ip && x.port === port && x.live);
+        if (!p?.live) return style.dim('-');
+        const l = p.live;
+        const text =
+          l.state === 'open'
+            ? `open ${formatMs(l.connectMs)}`
+            : l.state === 'timeout'
+              ? `timeout`
+              : l.state === 'error' || l.state === 'unreachable'
+                ? `${l.state} ${l.errno ?? ''}`.trim()
+                : l.state;
+        return style.status(l.state, text);
+      });
+      const state = t.state ?? '-';
+      rows.push([
+        t.hsmId ?? '-',
+        t.az ?? '-',
+        state === 'ACTIVE' || state === '-' ? state : style.status('warn', state),
+        t.ip,
+        ...cells,
+      ]);
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => visibleLength(r[i]!))) + 2);
+    rows.forEach((r, i) => {
+      const line = `  ${r.map((cell, j) => pad(cell, widths[j]!)).join('')}`.trimEnd();
+      out.push(i === 0 ? style.dim(line) : line);
+    });
+    out.push('');
+  }
+  return out;
+}
+
+function renderFindings(findings: readonly Finding[], style: Style): string[] {
+  const out: string[] = [];
+  for (const status of ORDER) {
+    const group = findings.filter((f) => f.status === status);
+    if (group.length === 0) continue;
+    out.push(style.bold(style.status(status, `${status.toUpperCase()} (${group.length})`)));
+    for (const f of group) {
+      out.push(`  ${style.status(status, status.padEnd(5))} ${f.id}  ${style.dim(f.target)}`);
+      out.push(`        ${f.message}`);
+      if (f.remediation) out.push(`        fix: ${f.remediation}`);
+    }
+    out.push('');
+  }
+  return out;
+}

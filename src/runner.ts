@@ -1,0 +1,142 @@
+// Runs probes with deadlines. A probe that throws or overruns becomes a finding; the rest go on.
+import type { Environment } from './discovery/index.js';
+import { finding } from './findings.js';
+import type { Finding } from './model.js';
+import type { Need, ProbeDefinition, ProbeOutcome } from './probe.js';
+
+export interface ProbeRun {
+  probe: string;
+  startedAt: number;
+  durationMs: number;
+  result: 'ok' | 'timeout' | 'error' | 'skipped';
+  outcome: ProbeOutcome;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  progress?: (message: string) => void;
+}
+
+const NEED_CHECKS: Record<Need, (env: Environment) => string | null> = {
+  'hsm-targets': (env) => (env.targets.length > 0 ? null : 'no HSM addresses were discovered'),
+  region: (env) => (env.region ? null : 'no AWS region is known'),
+};
+
+export function selectProbes(
+  all: readonly ProbeDefinition[],
+  only: readonly string[],
+  skip: readonly string[],
+) {
+  const known = new Set(all.map((p) => p.id));
+  const unknown = [...only, ...skip].filter((id) => !known.has(id));
+  if (unknown.length) {
+    return {
+      ok: false as const,
+      error: `unknown probe ${unknown.map((u) => `"${u}"`).join(', ')}; probes: ${[...known].join(', ')}`,
+    };
+  }
+  return {
+    ok: true as const,
+    probes: all.filter((p) => (only.length === 0 || only.includes(p.id)) && !skip.includes(p.id)),
+  };
+}
+
+export async function runProbe(
+  probe: ProbeDefinition,
+  env: Environment,
+  earlier: ReadonlyMap<string, ProbeOutcome>,
+  parent?: AbortSignal,
+): Promise<ProbeRun> {
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  const done = (result: ProbeRun['result'], outcome: ProbeOutcome): ProbeRun => ({
+    probe: probe.id,
+    startedAt,
+    durationMs: performance.now() - t0,
+    result,
+    outcome,
+  });
+  for (const need of probe.needs) {
+    const missing = NEED_CHECKS[need](env);
+    if (missing) {
+      return done('skipped', {
+        findings: [
+          finding('probe.skipped', 'skip', probe.id, `${probe.title}: skipped, ${missing}`),
+        ] as Finding[],
+      });
+    }
+  }
+  const deadlineMs = probe.deadlineMs(env.settings, env);
+  const controller = new AbortController();
+  const onParentAbort = () => controller.abort(parent?.reason);
+  parent?.addEventListener('abort', onParentAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const overrun = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), deadlineMs);
+  });
+  try {
+    const r = await Promise.race([
+      probe.run({ env, settings: env.settings, signal: controller.signal, earlier }),
+      overrun,
+    ]);
+    if (r === 'timeout') {
+      controller.abort(new Error('probe deadline'));
+      return done('timeout', {
+        findings: [
+          finding(
+            'probe.timeout',
+            'error',
+            probe.id,
+            `${probe.title}: did not finish within ${deadlineMs} ms`,
+            { deadlineMs },
+          ),
+        ],
+      });
+    }
+    return done('ok', r);
+  } catch (e) {
+    const err = e as Error;
+    return done('error', {
+      findings: [
+        finding(
+          'probe.error',
+          'error',
+          probe.id,
+          `${probe.title}: internal error: ${err?.message ?? String(e)}`,
+          { error: err?.name ?? 'Error' },
+        ),
+      ],
+    });
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+    parent?.removeEventListener('abort', onParentAbort);
+  }
+}
+
+/** One round: independent probes concurrently, then those that read earlier outcomes. */
+export async function runRound(
+  probes: readonly ProbeDefinition[],
+  env: Environment,
+  o: RunOptions = {},
+): Promise<ProbeRun[]> {
+  const runs: ProbeRun[] = [];
+  const outcomes = new Map<string, ProbeOutcome>();
+  let pending = [...probes];
+  while (pending.length > 0) {
+    const ready = pending.filter((p) =>
+      (p.after ?? []).every((a) => outcomes.has(a) || !probes.some((q) => q.id === a)),
+    );
+    if (ready.length === 0)
+      throw new Error(`probe dependency cycle among ${pending.map((p) => p.id).join(', ')}`);
+    o.progress?.(`running ${ready.map((p) => p.title).join(', ')}`);
+    const results = await Promise.all(ready.map((p) => runProbe(p, env, outcomes, o.signal)));
+    for (const r of results) {
+      runs.push(r);
+      outcomes.set(r.probe, r.outcome);
+    }
+    pending = pending.filter((p) => !ready.includes(p));
+  }
+  const order = new Map(probes.map((p, i) => [p.id, i]));
+  return runs.sort((a, b) => order.get(a.probe)! - order.get(b.probe)!);
+}

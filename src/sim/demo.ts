@@ -1,0 +1,71 @@
+// `hsmwatch demo`: a simulated cluster on loopback, diagnosed through the normal code path.
+import { EXIT, printDiagnosis, settingsFromArgs } from '../cli.js';
+import { diagnose } from '../diagnose.js';
+import { makeProgress } from '../progress.js';
+import { wantColour } from '../report/text.js';
+import { IN_NETNS_ENV, netnsSupport, rerunInNamespace, setupNamespace } from './netns.js';
+import { listScenarios, loadScenario, loadScenarioFile, type Scenario } from './scenario.js';
+import { DEMO_CREDENTIALS, startWorld } from './world.js';
+
+interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+export async function runDemoCommand(
+  argv: Parameters<typeof settingsFromArgs>[0] & {
+    scenario: string;
+    'scenario-file'?: string | undefined;
+    list?: boolean | undefined;
+  },
+  io: Io,
+): Promise<number> {
+  if (argv.list) {
+    for (const s of listScenarios()) io.stdout.write(`${s.name.padEnd(22)} ${s.description}\n`);
+    return EXIT.ok;
+  }
+  let scenario: Scenario;
+  try {
+    scenario = argv['scenario-file'] ? loadScenarioFile(argv['scenario-file']) : loadScenario(argv.scenario);
+  } catch (e) {
+    io.stderr.write(`hsmwatch demo: ${(e as Error).message}\n`);
+    return EXIT.usage;
+  }
+  const settings = settingsFromArgs(argv);
+  const inNetns = process.env[IN_NETNS_ENV] === '1';
+  const rules = scenario.sim?.network ?? [];
+  if (rules.length > 0 && !inNetns) {
+    const support = netnsSupport();
+    if (!support.ok) {
+      io.stderr.write(
+        `hsmwatch demo: scenario "${scenario.name}" drops packets for real, with nftables in a private network namespace, and this machine cannot provide one: ${support.reason}.\n` +
+          'It is not faked. Install the packages (apt-get install nftables iproute2 util-linux) and run as root, or where unprivileged user namespaces are allowed.\n',
+      );
+      return EXIT.usage;
+    }
+    return rerunInNamespace(support);
+  }
+  if (inNetns) setupNamespace(rules);
+
+  const world = await startWorld(scenario, { inPrivateNetns: inNetns });
+  try {
+    const s = world.apply(settings);
+    const note = [
+      `hsmwatch demo — scenario "${scenario.name}": ${scenario.description}`,
+      `  simulated AWS APIs at ${world.aws.url}, IMDS at ${world.imds?.url ?? '(absent)'}, ${world.hsmAddresses.length} HSM address(es) on loopback${inNetns ? ' inside a private network namespace' : ''}`,
+      '',
+    ].join('\n');
+    // In JSON mode stdout holds the report alone.
+    (s.output === 'json' ? io.stderr : io.stdout).write(`${note}\n`);
+    const progress = makeProgress(io.stderr, wantColour(io.stderr));
+    try {
+      const d = await diagnose(s, { credentials: DEMO_CREDENTIALS, progress: progress.update });
+      progress.done();
+      return await printDiagnosis(d, s, io);
+    } finally {
+      progress.done();
+    }
+  } finally {
+    await world.stop();
+  }
+}

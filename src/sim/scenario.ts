@@ -1,0 +1,75 @@
+// A scenario: a snapshot (the product's contract) plus how the simulated world behaves around it.
+// One format drives the demo, the tests and `analyze` (which reads only `snapshot`).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../paths.js';
+import type { Snapshot } from '../snapshot.js';
+
+export type NetworkAction = 'drop' | 'reset' | 'host-unreachable' | 'net-unreachable';
+
+export interface AwsFault {
+  /** AWS error code, e.g. ThrottlingException, AccessDeniedException. */
+  code: string;
+  status: number;
+  /** How many calls fail before the operation answers normally; absent: all. */
+  times?: number;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  snapshot: Snapshot;
+  sim?: {
+    /** HSM ports with nothing listening (a connect gets a TCP reset): "ip": [ports]. */
+    closedPorts?: Record<string, number[]>;
+    /** Packet-filter rules applied in a private network namespace (nftables). */
+    network?: Array<{ ip: string; port?: number; action: NetworkAction }>;
+    imds?: { tokenBlocked?: boolean; absent?: boolean };
+    faults?: Record<string, AwsFault>;
+    /** Page size per operation, to exercise NextToken paging. */
+    pageSize?: Record<string, number>;
+  };
+  expect?: {
+    exitCode?: number;
+    live?: Record<string, string>;
+  };
+}
+
+export function scenarioDir(): string {
+  return join(packageRoot(), 'scenarios');
+}
+
+export function listScenarios(): Array<{ name: string; description: string }> {
+  return readdirSync(scenarioDir())
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => loadScenarioFile(join(scenarioDir(), f)))
+    .map((s) => ({ name: s.name, description: s.description }));
+}
+
+export function loadScenario(name: string): Scenario {
+  if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`"${name}" is not a scenario name`);
+  const names = listScenarios().map((s) => s.name);
+  if (!names.includes(name)) throw new Error(`unknown scenario "${name}"; scenarios: ${names.join(', ')}`);
+  return loadScenarioFile(join(scenarioDir(), `${name}.json`));
+}
+
+export function loadScenarioFile(path: string): Scenario {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: not a readable JSON scenario (${(e as Error).message})`);
+  }
+  const s = raw as Partial<Scenario>;
+  if (
+    !s ||
+    typeof s !== 'object' ||
+    typeof s.name !== 'string' ||
+    !s.snapshot ||
+    typeof s.snapshot !== 'object'
+  ) {
+    throw new Error(`${path}: a scenario needs "name" and "snapshot"`);
+  }
+  if (s.snapshot.hsmwatchSnapshot !== 1) throw new Error(`${path}: snapshot.hsmwatchSnapshot must be 1`);
+  return { description: '', ...s } as Scenario;
+}
