@@ -83,7 +83,7 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
 export const hsmReachability = defineProbe({
   id: 'reachability',
   title: 'HSM reachability',
-  needs: ['hsm-targets'],
+  needs: ['hsm-targets', 'live-network'],
   findings: {
     'hsm.reachable': { summary: 'Every configured port of the HSM address accepts a TCP connection.' },
   },

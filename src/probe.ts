@@ -6,7 +6,8 @@ import type { FindingCatalogue } from './findings.js';
 import type { EndpointRecord, Finding, LiveResult, PathKey, StaticResult, Status } from './model.js';
 
 /** What a probe needs from discovery; unmet needs make the runner skip it with the reason. */
-export type Need = 'hsm-targets' | 'region';
+/** 'live-network': the probe sends packets, so `analyze` (offline, from a snapshot) does not run it. */
+export type Need = 'hsm-targets' | 'region' | 'live-network';
 
 export interface ProbeContext {
   env: Environment;

@@ -20,6 +20,7 @@ export interface RunOptions {
 const NEED_CHECKS: Record<Need, (env: Environment) => string | null> = {
   'hsm-targets': (env) => (env.targets.length > 0 ? null : 'no HSM addresses were discovered'),
   region: (env) => (env.region ? null : 'no AWS region is known'),
+  'live-network': (env) => (env.mode === 'live' ? null : 'offline analysis of a snapshot'),
 };
 
 export function selectProbes(

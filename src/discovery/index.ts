@@ -11,6 +11,8 @@ import { clustersToTargets, targetsFromIps } from './clusters.js';
 import { readInstanceMetadata } from './imds.js';
 
 export interface Environment {
+  /** live: discovered on this host now; offline: read from a snapshot (`analyze`). */
+  mode: 'live' | 'offline';
   settings: Settings;
   region: string | null;
   client: ClientInfo | null;
@@ -226,7 +228,7 @@ export async function discover(settings: Settings, o: DiscoverOptions = {}): Pro
       ),
     );
   }
-  return { settings, region, client, clusters, targets, snapshot, findings, credentials: o.credentials };
+  return { mode: 'live', settings, region, client, clusters, targets, snapshot, findings, credentials: o.credentials };
 }
 
 async function resolveRegion(settings: Settings, client: ClientInfo | null): Promise<string | null> {
