@@ -7,7 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // Two cores here: more workers only add contention to timing-sensitive network tests.
-    maxWorkers: 2,
+    // One file at a time: the simulated HSMs of several files would compete for the same loopback
+    // addresses and ports, and timing-sensitive network tests need the machine's two cores.
+    fileParallelism: false,
   },
 });

@@ -1,7 +1,7 @@
 // One diagnosis: discover, run the selected probes once, build the report.
 import { PROBES } from '../probes/index.js';
 import type { StaticCredentials } from './aws/clients.js';
-import type { Settings } from './config.js';
+import { type Settings, UsageError } from './config.js';
 import { discover, type Environment } from './discovery/index.js';
 import type { Report } from './model.js';
 import { buildReport } from './report/build.js';
@@ -18,10 +18,6 @@ export interface Diagnosis {
   env: Environment;
   runs: ProbeRun[];
   report: Report;
-}
-
-export class UsageError extends Error {
-  readonly code = 'USAGE';
 }
 
 export async function diagnose(settings: Settings, o: DiagnoseOptions = {}): Promise<Diagnosis> {

@@ -1,4 +1,5 @@
 // Runs probes with deadlines. A probe that throws or overruns becomes a finding; the rest go on.
+import { setMaxListeners } from 'node:events';
 import type { Environment } from './discovery/index.js';
 import { finding } from './findings.js';
 import type { Finding } from './model.js';
@@ -69,6 +70,8 @@ export async function runProbe(
   }
   const deadlineMs = probe.deadlineMs(env.settings, env);
   const controller = new AbortController();
+  // Probes fan out: each in-flight operation may listen on the signal.
+  setMaxListeners(Math.max(64, env.settings.concurrency * 2), controller.signal);
   const onParentAbort = () => controller.abort(parent?.reason);
   parent?.addEventListener('abort', onParentAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;

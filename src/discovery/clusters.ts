@@ -84,27 +84,29 @@ export function clustersToTargets(raw: readonly RawCluster[], requestedIds: read
         state: hsmState,
       };
       const label = `${clusterId}/${hsmId ?? '?'}`;
-      if (hsmState !== 'ACTIVE') {
+      const v4 = str(h.EniIp);
+      const v6 = str(h.EniIpV6);
+      const usable4 = v4 !== null && isIP(v4) === 4;
+      const usable6 = v6 !== null && isIP(v6) === 6;
+      if (usable4) targets.push({ ...base, ip: v4, family: 4 });
+      if (usable6) targets.push({ ...base, ip: v6, family: 6 });
+      if (hsmState !== 'ACTIVE' || (!usable4 && !usable6)) {
         const msg = str(h.StateMessage);
+        const noAddress =
+          !usable4 && !usable6
+            ? '; it has no usable ENI address yet, so nothing can be probed'
+            : '; its ports are still probed';
         findings.push(
           finding(
             'hsm.state',
             'warn',
             label,
-            `HSM is ${hsmState ?? 'in an unknown state'}${msg ? `: ${msg}` : ''}; its ports are still probed`,
-            { state: hsmState },
+            `HSM is ${hsmState ?? 'in an unknown state'}${msg ? ` (${msg})` : ''}${noAddress}`,
+            {
+              state: hsmState,
+              EniIp: h.EniIp ?? null,
+            },
           ),
-        );
-      }
-      const v4 = str(h.EniIp);
-      const v6 = str(h.EniIpV6);
-      if (v4 && isIP(v4) === 4) targets.push({ ...base, ip: v4, family: 4 });
-      if (v6 && isIP(v6) === 6) targets.push({ ...base, ip: v6, family: 6 });
-      if (!(v4 && isIP(v4) === 4) && !(v6 && isIP(v6) === 6)) {
-        findings.push(
-          finding('hsm.state', 'warn', label, 'HSM has no usable ENI address yet (still being created?)', {
-            EniIp: h.EniIp ?? null,
-          }),
         );
       }
     }

@@ -37,8 +37,12 @@ export function imdsEndpoint(o: Pick<ImdsOptions, 'endpoint' | 'env'>): string {
   return (o.endpoint ?? env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? DEFAULT_IMDS_ENDPOINT).replace(/\/+$/, '');
 }
 
-export function imdsDisabled(o: Pick<ImdsOptions, 'disabled' | 'env'>): boolean {
-  return o.disabled || /^true$/i.test((o.env ?? process.env).AWS_EC2_METADATA_DISABLED ?? '');
+/** An endpoint set in hsmwatch's own config beats the ambient AWS_EC2_METADATA_DISABLED. */
+export function imdsDisabled(o: Pick<ImdsOptions, 'disabled' | 'endpoint' | 'env'>): boolean {
+  return (
+    o.disabled ||
+    (o.endpoint === undefined && /^true$/i.test((o.env ?? process.env).AWS_EC2_METADATA_DISABLED ?? ''))
+  );
 }
 
 export function runningInContainer(): boolean {

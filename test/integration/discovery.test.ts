@@ -1,0 +1,187 @@
+// The real @aws-sdk clients and the IMDS client over HTTP against the simulated services on loopback.
+import { describe, expect, it } from 'vitest';
+import { readInstanceMetadata } from '../../src/discovery/imds.js';
+import { discover } from '../../src/discovery/index.js';
+import { clustersOf, READ_ONLY, withWorld } from '../support/world.js';
+
+const ids = (env: Awaited<ReturnType<typeof discover>>) => env.findings.map((f) => `${f.id}:${f.status}`);
+
+describe('discovery against simulated AWS', () => {
+  it('reads the instance through the IMDSv2 token flow and the cluster through DescribeClusters', async () => {
+    await withWorld(
+      () => {},
+      async (world, settings) => {
+        const env = await discover(settings);
+        expect(env.client?.instanceId).toBe('i-0d3m0c11e47000001');
+        expect(env.client?.enis).toEqual([
+          {
+            eniId: 'eni-0c11e470000000001',
+            mac: '0a:1b:2c:3d:4e:5f',
+            deviceNumber: 0,
+            subnetId: 'subnet-0c11e47000000001',
+            vpcId: 'vpc-0d3m0d3m0d3m00001',
+            securityGroupIds: ['sg-0c11e47c11e470001'],
+            privateIps: ['127.0.0.1'],
+            ipv6s: [],
+          },
+        ]);
+        expect(env.region).toBe('us-east-1');
+        expect(env.targets.map((t) => t.ip)).toEqual(['127.0.1.11', '127.0.2.11', '127.0.3.11']);
+        expect(ids(env)).toEqual([
+          'discovery.imds:pass',
+          'discovery.cloudhsm:pass',
+          'discovery.cluster:pass',
+          'discovery.ec2:pass',
+        ]);
+        // Token first, then every metadata read carries it.
+        const imds = world.imds!.calls;
+        expect(imds[0]).toMatchObject({ method: 'PUT', path: '/latest/api/token', status: 200 });
+        expect(imds.slice(1).every((c) => c.method === 'GET' && c.status !== 401)).toBe(true);
+        // The snapshot keeps the API's answer as it came (PascalCase, all fields).
+        expect(env.snapshot.aws['cloudhsmv2:DescribeClusters']).toEqual(
+          world.aws.snapshot.aws['cloudhsmv2:DescribeClusters'],
+        );
+        expect(world.aws.calls.every((c) => c.signed && READ_ONLY.test(c.operation))).toBe(true);
+        expect(world.aws.unexpectedCalls).toEqual([]);
+      },
+    );
+  });
+
+  it('follows NextToken through every page', async () => {
+    await withWorld(
+      (s) => {
+        const [c] = clustersOf(s);
+        const more = [
+          'cluster-pageoneaaaa',
+          'cluster-pagetwobbbb',
+          'cluster-pagethreecc',
+          'cluster-pagefourddd',
+        ].map((id) => ({ ...c, ClusterId: id, Hsms: [] }));
+        clustersOf(s).push(...more);
+        s.sim = { pageSize: { 'cloudhsmv2:DescribeClusters': 2 } };
+      },
+      async (world, settings) => {
+        const env = await discover(settings);
+        expect(env.clusters).toHaveLength(5);
+        expect(world.aws.calls.filter((c) => c.operation === 'DescribeClusters')).toHaveLength(3);
+        expect(
+          (env.snapshot.aws['cloudhsmv2:DescribeClusters'] as { Clusters: unknown[] }).Clusters,
+        ).toHaveLength(5);
+      },
+    );
+  });
+
+  it('asks only for the named clusters and reports a name that does not exist', async () => {
+    await withWorld(
+      () => {},
+      async (world, settings) => {
+        settings.clusterIds = ['cluster-hsmwatchdemo', 'cluster-doesnotexist'];
+        const env = await discover(settings);
+        expect(world.aws.calls[0]?.params).toEqual({
+          Filters: { clusterIds: ['cluster-hsmwatchdemo', 'cluster-doesnotexist'] },
+        });
+        expect(env.targets).toHaveLength(3);
+        expect(env.findings.find((f) => f.target === 'cluster-doesnotexist')).toMatchObject({
+          id: 'discovery.cloudhsm',
+          status: 'fail',
+        });
+      },
+    );
+  });
+
+  it('rides out throttling with the SDK retries', async () => {
+    await withWorld(
+      (s) => {
+        s.sim = {
+          faults: { 'cloudhsmv2:DescribeClusters': { code: 'ThrottlingException', status: 400, times: 2 } },
+        };
+      },
+      async (world, settings) => {
+        const env = await discover(settings);
+        expect(env.targets).toHaveLength(3);
+        expect(world.aws.calls.filter((c) => c.service === 'cloudhsmv2').map((c) => c.status)).toEqual([
+          400, 400, 200,
+        ]);
+      },
+    );
+  });
+
+  it.each([
+    ['ThrottlingException', 400, 'error', /throttled \(ThrottlingException\) after all retries/],
+    ['CloudHsmInternalFailureException', 500, 'error', /AWS answered 500 CloudHsmInternalFailureException/],
+    ['CloudHsmAccessDeniedException', 400, 'skip', /access denied .*cloudhsm:DescribeClusters is missing/],
+  ] as const)('turns a lasting %s into a clear finding', async (code, status, findingStatus, message) => {
+    await withWorld(
+      (s) => {
+        s.sim = { faults: { 'cloudhsmv2:DescribeClusters': { code, status } } };
+      },
+      async (world, settings) => {
+        settings.aws.maxAttempts = 2;
+        const env = await discover(settings);
+        const f = env.findings.find((x) => x.id === 'discovery.cloudhsm')!;
+        expect(f.status).toBe(findingStatus);
+        expect(f.message).toMatch(message);
+        expect(f.evidence.code).toBe(code);
+        if (findingStatus === 'skip') expect(f.evidence.missingAction).toBe('cloudhsm:DescribeClusters');
+        expect(env.targets).toEqual([]);
+        expect(env.findings.find((x) => x.id === 'discovery.targets')?.status).toBe('skip');
+        expect(world.aws.unexpectedCalls).toEqual([]);
+      },
+    );
+  });
+
+  it('says "not on EC2" when nothing answers at the IMDS address', async () => {
+    await withWorld(
+      () => {},
+      async (_world, settings) => {
+        settings.imds.endpoint = 'http://127.0.0.1:9';
+        const env = await discover(settings);
+        const f = env.findings.find((x) => x.id === 'discovery.imds')!;
+        expect(f.status).toBe('skip');
+        expect(f.message).toMatch(/not on EC2, or IMDS unreachable: ECONNREFUSED/);
+        expect(env.client).toBeNull();
+        expect(env.targets).toHaveLength(3); // the region came from the settings
+      },
+    );
+  });
+
+  it('recognises the IMDSv2 hop-limit problem and prints the fix', async () => {
+    await withWorld(
+      (s) => {
+        s.sim = { imds: { tokenBlocked: true } };
+      },
+      async (world, settings) => {
+        settings.imds.timeoutMs = 300;
+        const t0 = performance.now();
+        const env = await discover(settings);
+        expect(performance.now() - t0).toBeLessThan(3000);
+        const f = env.findings.find((x) => x.id === 'discovery.imds-hop-limit')!;
+        expect(f.status).toBe('fail');
+        expect(f.message).toContain('while plain metadata requests did');
+        expect(f.remediation).toContain('--http-put-response-hop-limit 2');
+        expect(world.imds!.calls.map((c) => `${c.method} ${c.status}`)).toEqual(['PUT no answer', 'GET 401']);
+      },
+    );
+  });
+
+  it('calls the token flow a hop-limit problem inside a container even if plain metadata is silent too', async () => {
+    const r = await readInstanceMetadata({
+      endpoint: 'http://127.0.0.1:9',
+      disabled: false,
+      timeoutMs: 200,
+      inContainer: () => true,
+    });
+    // Refused is no timeout: only silence points at the hop limit.
+    expect(r.kind).toBe('absent');
+  });
+
+  it('does not touch IMDS when it is disabled', async () => {
+    const r = await readInstanceMetadata({
+      endpoint: undefined,
+      disabled: false,
+      timeoutMs: 200,
+      env: { AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    expect(r).toEqual({ kind: 'disabled', detail: expect.stringContaining('disabled') });
+  });
+});

@@ -1,0 +1,32 @@
+// Test helper: a simulated world from a built-in scenario, changed as the test needs, always stopped.
+import type { Settings } from '../../src/config.js';
+import { resolveSettings } from '../../src/config.js';
+import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
+import { startWorld, type World } from '../../src/sim/world.js';
+
+export async function withWorld<T>(
+  change: (s: Scenario) => void,
+  fn: (world: World, settings: Settings) => Promise<T>,
+  settingsChange: (s: Settings) => void = () => {},
+): Promise<T> {
+  const scenario = structuredClone(loadScenario('healthy'));
+  change(scenario);
+  const world = await startWorld(scenario, { inPrivateNetns: false });
+  try {
+    const settings = world.apply(resolveSettings());
+    settings.timeoutMs = 1000;
+    settingsChange(settings);
+    return await fn(world, settings);
+  } finally {
+    await world.stop();
+  }
+}
+
+type RawCluster = Record<string, unknown> & { Hsms: Array<Record<string, unknown>> };
+
+export function clustersOf(s: Scenario): RawCluster[] {
+  return (s.snapshot.aws['cloudhsmv2:DescribeClusters'] as { Clusters: RawCluster[] }).Clusters;
+}
+
+/** Read operations only: what hsmwatch may ever call. */
+export const READ_ONLY = /^(Describe|Get|List)[A-Za-z]+$/;
