@@ -1,6 +1,6 @@
 // Discovery: who am I (IMDS), which region, which clusters and HSM addresses to check.
 import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
-import { makeCloudHsmClient, type StaticCredentials } from '../aws/clients.js';
+import { makeCloudHsmClient, makeEc2Client, type StaticCredentials } from '../aws/clients.js';
 import { resolveEndpoint } from '../aws/endpoints.js';
 import { describeFailure } from '../aws/errors.js';
 import type { Settings } from '../config.js';
@@ -21,6 +21,8 @@ export interface Environment {
   snapshot: Snapshot;
   findings: Finding[];
   credentials: StaticCredentials | undefined;
+  /** The client's ephemeral (source) port range for return-traffic checks; absent: analyze's default. */
+  ephemeralPorts?: { from: number; to: number; source: string };
 }
 
 export interface DiscoverOptions {
@@ -201,6 +203,28 @@ export async function discover(settings: Settings, o: DiscoverOptions = {}): Pro
       api.destroy();
     }
   }
+  if (region && (client || clusters.length > 0)) {
+    progress('reading the VPC network configuration (EC2)');
+    const { discoverEc2 } = await import('./ec2.js');
+    const ec2Api = makeEc2Client({
+      settings,
+      region,
+      ...(o.credentials ? { credentials: o.credentials } : {}),
+    });
+    try {
+      const ec2 = await discoverEc2(ec2Api, {
+        client,
+        clusters,
+        targets,
+        signal: o.signal ?? AbortSignal.timeout(settings.aws.timeoutMs * (settings.aws.maxAttempts + 1) * 4),
+      });
+      Object.assign(snapshot.aws, ec2.aws);
+      findings.push(...ec2.findings);
+    } finally {
+      ec2Api.destroy();
+    }
+  }
+  const ephemeralPorts = await (await import('./ec2.js')).readEphemeralRange();
   if (
     targets.length === 0 &&
     !findings.some(
@@ -228,7 +252,18 @@ export async function discover(settings: Settings, o: DiscoverOptions = {}): Pro
       ),
     );
   }
-  return { mode: 'live', settings, region, client, clusters, targets, snapshot, findings, credentials: o.credentials };
+  return {
+    mode: 'live',
+    settings,
+    region,
+    client,
+    clusters,
+    targets,
+    snapshot,
+    findings,
+    credentials: o.credentials,
+    ...(ephemeralPorts ? { ephemeralPorts } : {}),
+  };
 }
 
 async function resolveRegion(settings: Settings, client: ClientInfo | null): Promise<string | null> {

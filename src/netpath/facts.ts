@@ -1,0 +1,338 @@
+// The VPC facts the evaluator reads, normalised once from the snapshot's AWS answers (PascalCase, as
+// the API returns them). Fields of the wrong type are treated as absent, never trusted. Pure.
+import { type Cidr, type CidrSet, cidrSet, parseCidr } from './cidr.js';
+
+/** Snapshot keys the path checks read; absent ones make the checks that need them undecidable. */
+export const EC2_KEYS = {
+  instances: 'ec2:DescribeInstances',
+  enis: 'ec2:DescribeNetworkInterfaces',
+  sgs: 'ec2:DescribeSecurityGroups',
+  subnets: 'ec2:DescribeSubnets',
+  nacls: 'ec2:DescribeNetworkAcls',
+  routeTables: 'ec2:DescribeRouteTables',
+  peerings: 'ec2:DescribeVpcPeeringConnections',
+  prefixLists: 'ec2:GetManagedPrefixListEntries',
+} as const;
+export type Ec2Key = (typeof EC2_KEYS)[keyof typeof EC2_KEYS];
+
+export interface GroupRef {
+  groupId: string;
+  userId: string | null;
+  vpcId: string | null;
+  peeringId: string | null;
+  peeringStatus: string | null;
+}
+
+export interface SgRule {
+  protocol: string;
+  fromPort: number | null;
+  toPort: number | null;
+  cidrs: Cidr[];
+  groups: GroupRef[];
+  prefixListIds: string[];
+}
+
+export interface SecurityGroup {
+  groupId: string;
+  ownerId: string | null;
+  vpcId: string | null;
+  ingress: SgRule[];
+  egress: SgRule[];
+}
+
+export interface NaclEntry {
+  ruleNumber: number;
+  egress: boolean;
+  protocol: string;
+  allow: boolean;
+  cidr: Cidr;
+  from: number | null;
+  to: number | null;
+}
+
+export interface Nacl {
+  id: string;
+  vpcId: string | null;
+  isDefault: boolean;
+  subnetIds: string[];
+  /** Sorted by rule number: the order AWS evaluates them. */
+  entries: NaclEntry[];
+}
+
+export interface Route {
+  /** Destination as written: a CIDR or a prefix-list id. */
+  destination: string;
+  cidr: Cidr | null;
+  prefixListId: string | null;
+  targetKind: string;
+  targetId: string;
+  blackhole: boolean;
+}
+
+export interface RouteTable {
+  id: string;
+  vpcId: string | null;
+  main: boolean;
+  subnetIds: string[];
+  routes: Route[];
+}
+
+export interface Subnet {
+  id: string;
+  vpcId: string | null;
+  cidrs: string[];
+}
+
+export interface PeeringSide {
+  vpcId: string | null;
+  ownerId: string | null;
+  region: string | null;
+}
+
+export interface Peering {
+  id: string;
+  status: string;
+  requester: PeeringSide;
+  accepter: PeeringSide;
+}
+
+export interface NetworkInterface {
+  id: string;
+  groupIds: string[];
+  subnetId: string | null;
+  vpcId: string | null;
+}
+
+export interface NetFacts {
+  region: string | null;
+  sgs: Lookup<SecurityGroup> | null;
+  nacls: Nacl[] | null;
+  routeTables: RouteTable[] | null;
+  subnets: Map<string, Subnet> | null;
+  peerings: Map<string, Peering> | null;
+  prefixLists: Lookup<CidrSet> | null;
+  enis: Map<string, NetworkInterface> | null;
+  /** Results shared by many paths (e.g. one cluster group's ingress for one client), by key. */
+  memo: Map<string, unknown>;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
+const strs = (v: unknown[]): string[] => v.map(str).filter((s): s is string => s !== null);
+
+function answer(aws: Obj, key: string, field: string): Obj[] | null {
+  const a = aws[key];
+  if (!isObj(a)) return null;
+  return list(a[field]);
+}
+
+function cidrsOf(ranges: unknown, field: string): Cidr[] {
+  return list(ranges)
+    .map((r) => str(r[field]))
+    .filter((s): s is string => s !== null)
+    .map(parseCidr)
+    .filter((c): c is Cidr => c !== null);
+}
+
+function sgRule(p: Obj): SgRule {
+  return {
+    protocol: String(p.IpProtocol ?? '').toLowerCase(),
+    fromPort: num(p.FromPort),
+    toPort: num(p.ToPort),
+    cidrs: [...cidrsOf(p.IpRanges, 'CidrIp'), ...cidrsOf(p.Ipv6Ranges, 'CidrIpv6')],
+    groups: list(p.UserIdGroupPairs)
+      .filter((g) => str(g.GroupId))
+      .map((g) => ({
+        groupId: str(g.GroupId)!,
+        userId: str(g.UserId),
+        vpcId: str(g.VpcId),
+        peeringId: str(g.VpcPeeringConnectionId),
+        peeringStatus: str(g.PeeringStatus),
+      })),
+    prefixListIds: strs(list(p.PrefixListIds).map((x) => x.PrefixListId)),
+  };
+}
+
+function naclEntry(e: Obj): NaclEntry | null {
+  const ruleNumber = num(e.RuleNumber);
+  const cidr = parseCidr(str(e.CidrBlock) ?? str(e.Ipv6CidrBlock) ?? '');
+  if (ruleNumber === null || !cidr) return null;
+  const range = isObj(e.PortRange) ? e.PortRange : {};
+  return {
+    ruleNumber,
+    egress: e.Egress === true,
+    protocol: String(e.Protocol ?? '').toLowerCase(),
+    allow: e.RuleAction === 'allow',
+    cidr,
+    from: num(range.From),
+    to: num(range.To),
+  };
+}
+
+const ROUTE_TARGETS = [
+  'GatewayId',
+  'VpcPeeringConnectionId',
+  'TransitGatewayId',
+  'NatGatewayId',
+  'EgressOnlyInternetGatewayId',
+  'NetworkInterfaceId',
+  'InstanceId',
+  'LocalGatewayId',
+  'CarrierGatewayId',
+  'CoreNetworkArn',
+] as const;
+
+function route(r: Obj): Route | null {
+  const destination =
+    str(r.DestinationCidrBlock) ?? str(r.DestinationIpv6CidrBlock) ?? str(r.DestinationPrefixListId);
+  if (!destination) return null;
+  const kind = ROUTE_TARGETS.find((k) => str(r[k]) !== null);
+  return {
+    destination,
+    cidr: parseCidr(destination),
+    prefixListId: str(r.DestinationPrefixListId),
+    targetKind: kind ?? 'none',
+    targetId: kind ? str(r[kind])! : 'none',
+    blackhole: r.State === 'blackhole',
+  };
+}
+
+function side(v: unknown): PeeringSide {
+  const o = isObj(v) ? v : {};
+  return { vpcId: str(o.VpcId), ownerId: str(o.OwnerId), region: str(o.Region) };
+}
+
+/** Read-only lookup by id. */
+export interface Lookup<T> {
+  get(id: string): T | undefined;
+  readonly size: number;
+}
+
+/**
+ * Normalises an entry the first time it is asked for: an estate holds thousands of groups and
+ * prefix-list entries, a path reads a handful of them.
+ */
+function lazyIndex<T>(raw: Array<[string, Obj]>, normalise: (o: Obj) => T): Lookup<T> {
+  const source = new Map(raw);
+  const done = new Map<string, T>();
+  return {
+    size: source.size,
+    get(id) {
+      let v = done.get(id);
+      if (v === undefined) {
+        const o = source.get(id);
+        if (o === undefined) return undefined;
+        v = normalise(o);
+        done.set(id, v);
+      }
+      return v;
+    },
+  };
+}
+
+export function factsFromSnapshot(aws: Obj, region: string | null): NetFacts {
+  const sgList = answer(aws, EC2_KEYS.sgs, 'SecurityGroups');
+  const naclList = answer(aws, EC2_KEYS.nacls, 'NetworkAcls');
+  const rtList = answer(aws, EC2_KEYS.routeTables, 'RouteTables');
+  const subnetList = answer(aws, EC2_KEYS.subnets, 'Subnets');
+  const peeringList = answer(aws, EC2_KEYS.peerings, 'VpcPeeringConnections');
+  const eniList = answer(aws, EC2_KEYS.enis, 'NetworkInterfaces');
+  const pl = aws[EC2_KEYS.prefixLists];
+  return {
+    region,
+    memo: new Map(),
+    sgs:
+      sgList &&
+      lazyIndex(
+        sgList.filter((g) => str(g.GroupId)).map((g) => [str(g.GroupId)!, g]),
+        (g): SecurityGroup => ({
+          groupId: str(g.GroupId)!,
+          ownerId: str(g.OwnerId),
+          vpcId: str(g.VpcId),
+          ingress: list(g.IpPermissions).map(sgRule),
+          egress: list(g.IpPermissionsEgress).map(sgRule),
+        }),
+      ),
+    nacls:
+      naclList
+        ?.filter((n) => str(n.NetworkAclId))
+        .map((n) => ({
+          id: str(n.NetworkAclId)!,
+          vpcId: str(n.VpcId),
+          isDefault: n.IsDefault === true,
+          subnetIds: strs(list(n.Associations).map((a) => a.SubnetId)),
+          entries: list(n.Entries)
+            .map(naclEntry)
+            .filter((e): e is NaclEntry => e !== null)
+            .sort((a, b) => a.ruleNumber - b.ruleNumber),
+        })) ?? null,
+    routeTables:
+      rtList
+        ?.filter((t) => str(t.RouteTableId))
+        .map((t) => ({
+          id: str(t.RouteTableId)!,
+          vpcId: str(t.VpcId),
+          main: list(t.Associations).some((a) => a.Main === true),
+          subnetIds: strs(list(t.Associations).map((a) => a.SubnetId)),
+          routes: list(t.Routes)
+            .map(route)
+            .filter((r): r is Route => r !== null),
+        })) ?? null,
+    subnets:
+      subnetList &&
+      new Map(
+        subnetList
+          .filter((s) => str(s.SubnetId))
+          .map((s) => [
+            str(s.SubnetId)!,
+            {
+              id: str(s.SubnetId)!,
+              vpcId: str(s.VpcId),
+              cidrs: [
+                ...strs([s.CidrBlock]),
+                ...strs(list(s.Ipv6CidrBlockAssociationSet).map((a) => a.Ipv6CidrBlock)),
+              ],
+            },
+          ]),
+      ),
+    peerings:
+      peeringList &&
+      new Map(
+        peeringList
+          .filter((p) => str(p.VpcPeeringConnectionId))
+          .map((p) => [
+            str(p.VpcPeeringConnectionId)!,
+            {
+              id: str(p.VpcPeeringConnectionId)!,
+              status: (isObj(p.Status) ? str(p.Status.Code) : null) ?? 'unknown',
+              requester: side(p.RequesterVpcInfo),
+              accepter: side(p.AccepterVpcInfo),
+            },
+          ]),
+      ),
+    prefixLists: isObj(pl)
+      ? lazyIndex(
+          Object.entries(pl).filter((e): e is [string, Obj] => isObj(e[1])),
+          (v) => cidrSet(cidrsOf(v.Entries, 'Cidr')),
+        )
+      : null,
+    enis:
+      eniList &&
+      new Map(
+        eniList
+          .filter((e) => str(e.NetworkInterfaceId))
+          .map((e) => [
+            str(e.NetworkInterfaceId)!,
+            {
+              id: str(e.NetworkInterfaceId)!,
+              groupIds: strs(list(e.Groups).map((g) => g.GroupId)),
+              subnetId: str(e.SubnetId),
+              vpcId: str(e.VpcId),
+            },
+          ]),
+      ),
+  };
+}

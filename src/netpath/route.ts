@@ -1,0 +1,259 @@
+// Routing: longest-prefix match in the subnet's route table (or the VPC's main table). The local
+// route covers the VPC's CIDRs; a pcx- route needs an active peering joining the two VPCs;
+// blackhole routes drop; a transit gateway is followed no further (unknown, with that reason). Pure.
+import { cidrContains, parseIp } from './cidr.js';
+import { EC2_KEYS, type NetFacts, type Route, type RouteTable } from './facts.js';
+import { activePeeringBetween, peeringBetween, peeringJoins } from './peering.js';
+import type { Check, Endpoint } from './types.js';
+
+type RouteComponent = 'client-route' | 'hsm-return-route';
+
+export function routeTableFor(
+  facts: NetFacts,
+  subnetId: string | null,
+  vpcId: string | null,
+): RouteTable | null {
+  const tables = facts.routeTables ?? [];
+  const explicit = subnetId ? tables.find((t) => t.subnetIds.includes(subnetId)) : undefined;
+  if (explicit) return explicit;
+  const vpc = vpcId ?? (subnetId ? (facts.subnets?.get(subnetId)?.vpcId ?? null) : null);
+  return tables.find((t) => t.main && t.vpcId === vpc) ?? null;
+}
+
+function longestMatch(
+  facts: NetFacts,
+  table: RouteTable,
+  ip: string,
+): { route: Route | null; unresolved: string[] } {
+  const addr = parseIp(ip);
+  let best: Route | null = null;
+  let bestLen = -1;
+  const unresolved: string[] = [];
+  if (!addr) return { route: null, unresolved };
+  for (const r of table.routes) {
+    if (r.cidr) {
+      if (cidrContains(r.cidr, addr) && r.cidr.prefix > bestLen) {
+        best = r;
+        bestLen = r.cidr.prefix;
+      }
+    } else if (r.prefixListId) {
+      const entries = facts.prefixLists?.get(r.prefixListId);
+      if (!entries) {
+        unresolved.push(r.prefixListId);
+        continue;
+      }
+      for (const c of entries.cidrs) {
+        if (cidrContains(c, addr) && c.prefix > bestLen) {
+          best = r;
+          bestLen = c.prefix;
+        }
+      }
+    }
+  }
+  return { route: best, unresolved };
+}
+
+/** The route(s) from `from`'s subnet to `to`'s address; may add a `peering` check. */
+export function routeChecks(
+  facts: NetFacts,
+  from: Endpoint,
+  to: Endpoint,
+  component: RouteComponent,
+): Check[] {
+  const toWhat = component === 'client-route' ? 'the HSM' : 'the client';
+  if (facts.routeTables === null) {
+    return [
+      {
+        component,
+        status: 'unknown',
+        resourceIds: [],
+        detail: `${EC2_KEYS.routeTables} is not in the snapshot`,
+        missing: EC2_KEYS.routeTables,
+      },
+    ];
+  }
+  const table = routeTableFor(facts, from.subnetId, from.vpcId);
+  if (!table) {
+    return [
+      {
+        component,
+        status: 'unknown',
+        resourceIds: from.subnetId ? [from.subnetId] : [],
+        detail: `no route table of ${from.subnetId ?? from.ip} (nor a main table of its VPC) is in the snapshot`,
+      },
+    ];
+  }
+  const sameVpc = from.vpcId !== null && from.vpcId === to.vpcId;
+  const { route, unresolved } = longestMatch(facts, table, to.ip);
+  if (unresolved.length > 0) {
+    return [
+      {
+        component,
+        status: 'unknown',
+        resourceIds: [table.id, ...unresolved],
+        detail: `${table.id} routes through prefix list(s) ${unresolved.join(', ')} whose entries were not read`,
+      },
+    ];
+  }
+  const rids = (r: Route) => [table.id, ...(r.targetId !== 'none' ? [r.targetId] : [])];
+  if (!route) {
+    if (sameVpc)
+      return [
+        {
+          component,
+          status: 'allow',
+          resourceIds: [table.id],
+          detail: `${to.ip} is in the VPC: the local route applies`,
+        },
+      ];
+    return [
+      {
+        component,
+        status: 'block',
+        resourceIds: [table.id],
+        detail: `${table.id} has no route to ${to.ip} (${toWhat}, in ${to.vpcId ?? 'another VPC'})`,
+        ...peeringFix(facts, table, from, to, false),
+      },
+    ];
+  }
+  const via = `${table.id} routes ${to.ip} via ${route.destination} → ${route.targetId}`;
+  if (route.blackhole) {
+    return [
+      {
+        component,
+        status: 'block',
+        resourceIds: rids(route),
+        detail: `${via}, a blackhole route (its target is gone)`,
+        ...peeringFix(facts, table, from, to, true, route.destination),
+      },
+    ];
+  }
+  if (route.targetKind === 'GatewayId' && route.targetId === 'local') {
+    if (sameVpc || to.vpcId === null)
+      return [{ component, status: 'allow', resourceIds: [table.id], detail: `${via} (local)` }];
+    return [
+      {
+        component,
+        status: 'block',
+        resourceIds: [table.id],
+        detail: `${to.ip} falls inside this VPC's own CIDR (local route) but ${toWhat} is in ${to.vpcId}: overlapping CIDRs cannot be routed across VPCs`,
+      },
+    ];
+  }
+  if (route.targetKind === 'VpcPeeringConnectionId') {
+    if (facts.peerings === null) {
+      return [
+        {
+          component,
+          status: 'unknown',
+          resourceIds: rids(route),
+          detail: `${via}; ${EC2_KEYS.peerings} is not in the snapshot`,
+          missing: EC2_KEYS.peerings,
+        },
+      ];
+    }
+    const p = facts.peerings.get(route.targetId);
+    if (!p)
+      return [
+        {
+          component,
+          status: 'block',
+          resourceIds: rids(route),
+          detail: `${via}, a peering connection that does not exist (any more)`,
+        },
+      ];
+    if (from.vpcId && to.vpcId && !peeringJoins(p, from.vpcId, to.vpcId)) {
+      return [
+        {
+          component,
+          status: 'block',
+          resourceIds: rids(route),
+          detail: `${via}, which joins ${p.requester.vpcId} and ${p.accepter.vpcId}, not ${to.vpcId}`,
+        },
+      ];
+    }
+    const ok: Check = { component, status: 'allow', resourceIds: rids(route), detail: via };
+    if (p.status === 'active')
+      return [
+        ok,
+        { component: 'peering', status: 'allow', resourceIds: [p.id], detail: `${p.id} is active` },
+      ];
+    return [
+      ok,
+      {
+        component: 'peering',
+        status: 'block',
+        resourceIds: [p.id],
+        detail: `${p.id} is ${p.status}, not active`,
+        fix:
+          p.status === 'pending-acceptance'
+            ? { kind: 'accept-peering', peeringId: p.id }
+            : {
+                kind: 'create-peering',
+                vpcId: p.requester.vpcId ?? '<vpc-id>',
+                peerVpcId: p.accepter.vpcId ?? '<peer-vpc-id>',
+              },
+      },
+    ];
+  }
+  if (route.targetKind === 'TransitGatewayId') {
+    return [
+      {
+        component,
+        status: 'unknown',
+        resourceIds: rids(route),
+        detail: `${via}, a transit gateway: its route tables and attachments are beyond the VPC data hsmwatch reads, so the path past it is not decided`,
+      },
+    ];
+  }
+  const id = route.targetId;
+  if (
+    /^(igw-|eigw-)/.test(id) ||
+    route.targetKind === 'NatGatewayId' ||
+    route.targetKind === 'EgressOnlyInternetGatewayId'
+  ) {
+    return [
+      {
+        component,
+        status: 'block',
+        resourceIds: rids(route),
+        detail: `${via}: private traffic to ${toWhat} goes to an internet/NAT gateway and never arrives`,
+        ...peeringFix(facts, table, from, to, false),
+      },
+    ];
+  }
+  return [
+    {
+      component,
+      status: 'unknown',
+      resourceIds: rids(route),
+      detail: `${via} (${route.targetKind}): an appliance, VPN or endpoint whose forwarding hsmwatch cannot follow`,
+    },
+  ];
+}
+
+/** Route through the active peering between the VPCs, if one exists; else create the peering. */
+function peeringFix(
+  facts: NetFacts,
+  table: RouteTable,
+  from: Endpoint,
+  to: Endpoint,
+  replace: boolean,
+  destination?: string,
+): Pick<Check, 'fix'> {
+  if (!from.vpcId || !to.vpcId || from.vpcId === to.vpcId) return {};
+  const dest =
+    destination ??
+    (to.subnetId
+      ? facts.subnets?.get(to.subnetId)?.cidrs.find((c) => c.includes(':') === to.ip.includes(':'))
+      : undefined) ??
+    `${to.ip}/${to.ip.includes(':') ? 128 : 32}`;
+  const active = activePeeringBetween(facts, from.vpcId, to.vpcId);
+  if (active)
+    return {
+      fix: { kind: 'route', routeTableId: table.id, destination: dest, peeringId: active.id, replace },
+    };
+  const any = peeringBetween(facts, from.vpcId, to.vpcId);
+  if (any?.status === 'pending-acceptance') return { fix: { kind: 'accept-peering', peeringId: any.id } };
+  return { fix: { kind: 'create-peering', vpcId: from.vpcId, peerVpcId: to.vpcId } };
+}
