@@ -1,4 +1,6 @@
 // AWS SDK clients with hsmwatch's deadlines, retries and endpoint overrides.
+import { readFileSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
 import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -19,6 +21,13 @@ export interface AwsClientOptions {
   credentials?: StaticCredentials;
 }
 
+/** caBundle / AWS_CA_BUNDLE: the CAs the SDK trusts instead of the system store (as the AWS CLI does). */
+function httpsAgentFor(settings: Settings): { httpsAgent?: HttpsAgent } {
+  const bundle = settings.caBundle ?? process.env.AWS_CA_BUNDLE;
+  if (!bundle) return {};
+  return { httpsAgent: new HttpsAgent({ keepAlive: true, ca: readFileSync(bundle, 'utf8') }) };
+}
+
 function commonConfig(service: Service, o: AwsClientOptions) {
   const endpoint = resolveEndpoint(service, o.settings);
   return {
@@ -27,6 +36,7 @@ function commonConfig(service: Service, o: AwsClientOptions) {
     requestHandler: new NodeHttpHandler({
       connectionTimeout: Math.min(o.settings.aws.timeoutMs, 5000),
       requestTimeout: o.settings.aws.timeoutMs,
+      ...httpsAgentFor(o.settings),
     }),
     ...(endpoint ? { endpoint: endpoint.url } : {}),
     ...(o.credentials ? { credentials: o.credentials } : {}),

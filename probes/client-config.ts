@@ -1,0 +1,205 @@
+// The CloudHSM Client SDK configuration on this host: the HSM addresses it lists against the
+// cluster's current ENI addresses (stale entries after an HSM replacement are a classic outage), and
+// the trust anchor (customerCA.crt) it uses.
+import { basename } from 'node:path';
+import { readClientSdkConfig } from '../src/clientsdk/config.js';
+import { readTrustAnchor, verifiesAgainst } from '../src/clientsdk/trust-anchor.js';
+import { finding } from '../src/findings.js';
+import type { Finding } from '../src/model.js';
+import { defineProbe, type ProbeFinding } from '../src/probe.js';
+import type { RawCluster } from '../src/snapshot.js';
+
+type Id = 'clientsdk.config' | 'clientsdk.stale-address' | 'clientsdk.trust-anchor';
+
+/** The configure tool of a config file: cloudhsm-pkcs11.cfg → configure-pkcs11; SDK 3 → configure. */
+export function configureTool(path: string, sdk: 3 | 5): string {
+  if (sdk === 3) return '/opt/cloudhsm/bin/configure';
+  const m = /^cloudhsm-([a-z0-9-]+)\.cfg$/.exec(basename(path));
+  return `/opt/cloudhsm/bin/configure-${m?.[1] ?? 'cli'}`;
+}
+
+export const clientConfig = defineProbe({
+  id: 'client-config',
+  title: 'Client SDK configuration',
+  needs: ['live-network'],
+  findings: {
+    'clientsdk.config': {
+      summary: 'The Client SDK configuration files on this host are present and readable.',
+    },
+    'clientsdk.stale-address': {
+      summary:
+        "Every HSM address in the Client SDK configuration is one of the cluster's current ENI addresses.",
+    },
+    'clientsdk.trust-anchor': {
+      summary:
+        'The trust anchor exists, is a valid CA certificate, and the cluster certificate verifies against it.',
+    },
+  },
+  deadlineMs: () => 5000,
+  async run(ctx): Promise<{ findings: ProbeFinding<Id>[] }> {
+    const { settings, env } = ctx;
+    const findings: Finding[] = [];
+    const dir = settings.clientSdk.configDir;
+    const cfg = readClientSdkConfig(dir);
+    for (const p of cfg.problems)
+      findings.push(
+        finding(
+          'clientsdk.config',
+          'warn',
+          p.path,
+          `cannot use ${p.path}: ${p.reason}`,
+          { reason: p.reason },
+          `fix or remove ${p.path}`,
+        ),
+      );
+    if (cfg.files.length === 0) {
+      if (cfg.problems.length === 0)
+        findings.push(
+          finding(
+            'clientsdk.config',
+            'skip',
+            dir,
+            `no CloudHSM Client SDK configuration in ${dir} (the Client SDK is not installed here, or configure clientSdk.configDir)`,
+            { dir },
+          ),
+        );
+    } else {
+      findings.push(
+        finding(
+          'clientsdk.config',
+          'pass',
+          dir,
+          `${cfg.files.length} Client SDK configuration file(s): ${cfg.files.map((f) => `${basename(f.path)} (SDK ${f.sdk}, ${f.servers.length} HSM address(es))`).join(', ')}`,
+          {
+            files: cfg.files.map((f) => ({ path: f.path, sdk: f.sdk, servers: f.servers, caFile: f.caFile })),
+          },
+        ),
+      );
+      // Stale addresses: only meaningful when the cluster's current addresses come from the API.
+      const current = new Set(env.targets.map((t) => t.ip));
+      const fromApi = env.targets.some((t) => t.clusterId !== null);
+      for (const f of cfg.files) {
+        const listed = f.servers.filter((s) => s.enabled);
+        if (!fromApi) {
+          findings.push(
+            finding(
+              'clientsdk.stale-address',
+              'skip',
+              f.path,
+              "the cluster's current HSM addresses are unknown (no DescribeClusters answer): cannot compare",
+              {
+                listed: listed.map((s) => s.hostname),
+              },
+            ),
+          );
+          continue;
+        }
+        const stale = listed.filter((s) => !current.has(s.hostname));
+        const tool = configureTool(f.path, f.sdk);
+        const evidence = {
+          listed: listed.map((s) => s.hostname),
+          current: [...current],
+          stale: stale.map((s) => s.hostname),
+        };
+        if (stale.length === 0) {
+          findings.push(
+            finding(
+              'clientsdk.stale-address',
+              'pass',
+              f.path,
+              `every listed HSM address (${evidence.listed.join(', ') || 'none'}) belongs to the cluster`,
+              evidence,
+            ),
+          );
+        } else {
+          const all = stale.length === listed.length;
+          findings.push(
+            finding(
+              'clientsdk.stale-address',
+              'fail',
+              f.path,
+              `${stale.map((s) => s.hostname).join(', ')} ${stale.length > 1 ? 'are' : 'is'} no longer an HSM of the cluster (replaced HSM?)${all ? ': the client cannot reach the cluster with this configuration' : ''}`,
+              evidence,
+              `sudo ${tool} -a ${[...current][0] ?? '<current HSM IP>'}   # then restart the application using the Client SDK`,
+            ),
+          );
+        }
+      }
+    }
+
+    // Trust anchor: the one the configuration names, else the configured default.
+    const anchorPath = cfg.files.find((f) => f.caFile)?.caFile ?? settings.hsm.trustAnchor;
+    const anchor = readTrustAnchor(anchorPath);
+    if (!anchor.ok) {
+      findings.push(
+        finding(
+          'clientsdk.trust-anchor',
+          anchor.reason === 'missing' && cfg.files.length === 0 ? 'skip' : 'fail',
+          anchorPath,
+          anchor.detail,
+          { reason: anchor.reason },
+          `copy the certificate that signed the cluster's CSR (customerCA.crt) to ${anchorPath}`,
+        ),
+      );
+    } else {
+      const c = anchor.cert;
+      const now = Date.now();
+      const notAfter = new Date(c.validTo);
+      const daysLeft = Math.floor((notAfter.getTime() - now) / 86_400_000);
+      const clusters = (
+        (env.snapshot.aws['cloudhsmv2:DescribeClusters'] as { Clusters?: RawCluster[] } | undefined)
+          ?.Clusters ?? []
+      ).map((cl) => ({
+        id: String(cl.ClusterId ?? '?'),
+        cert: (cl.Certificates as { ClusterCertificate?: string } | undefined)?.ClusterCertificate,
+      }));
+      const withCert = clusters.filter((cl) => typeof cl.cert === 'string');
+      const notVerifying = withCert.filter((cl) => !verifiesAgainst(cl.cert!, c));
+      const evidence = {
+        subject: c.subject.split('\n').join(', '),
+        notAfter: notAfter.toISOString(),
+        daysLeft,
+        isCa: c.ca,
+        clustersChecked: withCert.map((cl) => cl.id),
+        ...(notVerifying.length ? { notVerifying: notVerifying.map((cl) => cl.id) } : {}),
+      };
+      const problems: string[] = [];
+      if (!c.ca) problems.push('is not a CA certificate (basicConstraints CA:FALSE)');
+      if (notAfter.getTime() < now) problems.push(`expired on ${notAfter.toISOString()}`);
+      if (new Date(c.validFrom).getTime() > now)
+        problems.push(`is not valid before ${new Date(c.validFrom).toISOString()}`);
+      if (notVerifying.length)
+        problems.push(
+          `does not sign the cluster certificate of ${notVerifying.map((cl) => cl.id).join(', ')} (the trust anchor of another cluster?)`,
+        );
+      findings.push(
+        problems.length
+          ? finding(
+              'clientsdk.trust-anchor',
+              'fail',
+              anchorPath,
+              `trust anchor ${anchorPath} ${problems.join('; ')}`,
+              evidence,
+              `replace ${anchorPath} with the customer CA certificate that signed this cluster's certificate (see aws cloudhsmv2 describe-clusters --query 'Clusters[].Certificates.ClusterCertificate')`,
+            )
+          : daysLeft < settings.tls.certWarnDays
+            ? finding(
+                'clientsdk.trust-anchor',
+                'warn',
+                anchorPath,
+                `trust anchor expires in ${daysLeft} day(s)`,
+                evidence,
+                'plan the rotation of the customer CA',
+              )
+            : finding(
+                'clientsdk.trust-anchor',
+                'pass',
+                anchorPath,
+                `trust anchor ${evidence.subject} is a CA valid for ${daysLeft} days${withCert.length ? ` and signs the cluster certificate of ${withCert.map((cl) => cl.id).join(', ')}` : ' (no cluster certificate known to check it against)'}`,
+                evidence,
+              ),
+      );
+    }
+    return { findings: findings as ProbeFinding<Id>[] };
+  },
+});

@@ -1,0 +1,112 @@
+// Clock skew: this host's clock against the Date header of the AWS endpoints' HTTPS answers,
+// corrected for the round trip. SigV4 rejects requests more than 5 minutes off.
+import { mapLimit } from '../src/concurrency.js';
+import { finding } from '../src/findings.js';
+import { defineProbe, type ProbeFinding } from '../src/probe.js';
+import { measureSkew, type SkewResult } from '../src/tls/clock.js';
+import { checkOptionsFrom, endpointSet } from '../src/tls/endpoint-set.js';
+import { proxyFor } from '../src/tls/proxy.js';
+import { declareClockMetrics } from './support/tls-metrics.js';
+
+type Id = 'clock.skew';
+export const WARN_SKEW_MS = 60_000;
+export const FAIL_SKEW_MS = 240_000;
+const FIX =
+  'synchronise the clock: enable chronyd with the Amazon Time Sync Service (server 169.254.169.123 prefer iburst, or fd00:ec2::123), then `chronyc makestep`';
+
+const fmt = (ms: number) => `${ms >= 0 ? '+' : '-'}${(Math.abs(ms) / 1000).toFixed(1)} s`;
+
+export const clockSkew = defineProbe({
+  id: 'clock-skew',
+  title: 'Clock skew against AWS',
+  needs: ['region', 'live-network'],
+  findings: {
+    'clock.skew': {
+      summary: "This host's clock is within 1 minute of AWS's (SigV4 fails beyond 5 minutes).",
+    },
+  },
+  deadlineMs: (settings) => settings.tls.timeoutMs * 2 + 2000,
+  declareMetrics: (registry) => declareClockMetrics(registry),
+  async run(ctx): Promise<{ findings: ProbeFinding<Id>[] }> {
+    const { settings, env } = ctx;
+    const targets = endpointSet(settings, env.region!).filter((t) => !t.optional);
+    const opts = checkOptionsFrom(settings, ctx.signal);
+    const samples = await mapLimit(targets, 3, async (t) => ({
+      host: `${t.host}:${t.port}`,
+      r: await measureSkew({
+        host: t.host,
+        port: t.port,
+        ...(t.plainHttp ? { plain: true } : {}),
+        timeoutMs: settings.tls.timeoutMs,
+        proxy: proxyFor(t.host, t.port, { proxy: opts.proxy, noProxy: opts.noProxy }),
+        ...(opts.ca ? { ca: opts.ca } : {}),
+        signal: ctx.signal,
+      }),
+    }));
+    const good = samples.filter((s): s is { host: string; r: Extract<SkewResult, { ok: true }> } => s.r.ok);
+    const evidence = {
+      samples: samples.map((s) =>
+        s.r.ok
+          ? {
+              endpoint: s.host,
+              skewMs: Math.round(s.r.skewMs),
+              rttMs: Math.round(s.r.rttMs * 10) / 10,
+              serverDate: s.r.serverDate,
+            }
+          : { endpoint: s.host, error: s.r.code },
+      ),
+    };
+    if (good.length === 0) {
+      return {
+        findings: [
+          finding(
+            'clock.skew',
+            // Reachability of the endpoints is reported by the TLS findings; here it leaves skew unknown.
+            'skip',
+            'clock',
+            `clock skew unknown: no AWS endpoint answered with a Date header (${samples.map((s) => `${s.host} ${s.r.ok ? '' : s.r.code}`).join(', ')})`,
+            evidence,
+          ) as ProbeFinding<Id>,
+        ],
+      };
+    }
+    // The sample with the shortest round trip is the most precise.
+    const best = good.reduce((a, b) => (b.r.rttMs < a.r.rttMs ? b : a));
+    const skew = best.r.skewMs;
+    const abs = Math.abs(skew);
+    const direction = skew > 0 ? 'behind' : 'ahead of';
+    const base = {
+      skewMs: Math.round(skew),
+      skewSeconds: Math.round(skew / 100) / 10,
+      reference: best.host,
+      ...evidence,
+    };
+    const f =
+      abs > FAIL_SKEW_MS
+        ? finding(
+            'clock.skew',
+            'fail',
+            'clock',
+            `this host's clock is ${fmt(-skew)} (${direction} AWS): beyond 4 minutes, SigV4-signed requests are about to fail (AWS rejects 5 minutes)`,
+            base,
+            FIX,
+          )
+        : abs > WARN_SKEW_MS
+          ? finding(
+              'clock.skew',
+              'warn',
+              'clock',
+              `this host's clock is ${fmt(-skew)} (${direction} AWS): more than 1 minute off`,
+              base,
+              FIX,
+            )
+          : finding(
+              'clock.skew',
+              'pass',
+              'clock',
+              `clock within ${(abs / 1000).toFixed(1)} s of AWS (${best.host}, round trip ${best.r.rttMs.toFixed(1)} ms)`,
+              base,
+            );
+    return { findings: [f as ProbeFinding<Id>] };
+  },
+});

@@ -1,0 +1,62 @@
+// TLS to the AWS endpoints hsmwatch and the CloudHSM client path depend on: DNS, proxy, negotiated
+// protocol and suite, accepted versions, certificate chain and interception.
+import { mapLimit } from '../src/concurrency.js';
+import { finding } from '../src/findings.js';
+import type { EndpointRecord, Finding } from '../src/model.js';
+import { defineProbe } from '../src/probe.js';
+import { checkEndpoint, TLS_FINDINGS, type TlsFindingId } from '../src/tls/check.js';
+import { checkOptionsFrom, endpointSet } from '../src/tls/endpoint-set.js';
+import { declareTlsEndpointMetrics } from './support/tls-metrics.js';
+
+export const tlsEndpoints = defineProbe({
+  id: 'tls-endpoints',
+  title: 'TLS to AWS endpoints',
+  needs: ['region', 'live-network'],
+  findings: TLS_FINDINGS,
+  deadlineMs: (settings) => settings.tls.timeoutMs * 4 + 6000,
+  declareMetrics: (registry) => declareTlsEndpointMetrics(registry),
+  async run(ctx) {
+    const { settings, env } = ctx;
+    const set = endpointSet(settings, env.region!);
+    let opts: ReturnType<typeof checkOptionsFrom>;
+    try {
+      opts = checkOptionsFrom(settings, ctx.signal);
+    } catch (e) {
+      return {
+        findings: [
+          finding(
+            'tls.certificate',
+            'error',
+            'caBundle',
+            `cannot read the CA bundle: ${(e as Error).message}`,
+            {},
+            'fix caBundle / AWS_CA_BUNDLE to point at a readable PEM file',
+          ) as Finding & { id: TlsFindingId },
+        ],
+      };
+    }
+    const results = await mapLimit(set, 3, async (t) => {
+      if (t.plainHttp) {
+        return {
+          record: null,
+          findings: [
+            finding(
+              'tls.handshake',
+              'skip',
+              `${t.host}:${t.port}`,
+              `${t.label}: the endpoint override (${t.source}) is plain http://, so there is no TLS to check`,
+              { source: t.source },
+            ),
+          ],
+        };
+      }
+      const r = await checkEndpoint(t, opts);
+      for (const f of r.findings) f.evidence = { service: t.label, ...f.evidence };
+      return r;
+    });
+    return {
+      findings: results.flatMap((r) => r.findings) as Array<Finding & { id: TlsFindingId }>,
+      endpoints: results.map((r) => r.record).filter((r): r is EndpointRecord => r !== null),
+    };
+  },
+});

@@ -1,0 +1,119 @@
+// The CloudHSM Client SDK configuration on this host: SDK 5 JSON files (cloudhsm-<tool>.cfg, one per
+// library or tool) and the SDK 3 ones (cloudhsm_client.cfg, cloudhsm_mgmt_util.cfg). Only what the
+// checks need is read: the HSM addresses listed, and the trust anchor path.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface ListedServer {
+  hostname: string;
+  port: number | null;
+  enabled: boolean;
+}
+
+export interface ClientSdkFile {
+  path: string;
+  sdk: 3 | 5;
+  servers: ListedServer[];
+  /** The trust anchor the file names (SDK 5 hsm_ca_file, SDK 3 CAfile); null when not set. */
+  caFile: string | null;
+}
+
+export interface ClientSdkConfig {
+  dir: string;
+  files: ClientSdkFile[];
+  /** Files that exist but cannot be used, with the reason. */
+  problems: Array<{ path: string; reason: string }>;
+}
+
+const MAX = 1024 * 1024;
+
+function readJson(path: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  try {
+    if (statSync(path).size > MAX) return { ok: false, reason: 'larger than 1 MB' };
+    return { ok: true, value: JSON.parse(readFileSync(path, 'utf8')) };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { ok: false, reason: err.code ? `${err.code}: cannot read` : `not valid JSON: ${err.message}` };
+  }
+}
+
+const obj = (v: unknown): Record<string, unknown> | null =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+
+function server(v: unknown): ListedServer | null {
+  const o = obj(v);
+  if (!o || typeof o.hostname !== 'string') return null;
+  return {
+    hostname: o.hostname,
+    port: typeof o.port === 'number' ? o.port : null,
+    enabled: o.enable !== false,
+  };
+}
+
+/** SDK 5: {"clusters":[{"type":"hsm1","cluster":{"hsm_ca_file":"...","servers":[{"hostname","port","enable"}]}}]} */
+export function parseSdk5(path: string, value: unknown): ClientSdkFile | string {
+  const clusters = obj(value)?.clusters;
+  if (!Array.isArray(clusters)) return 'no "clusters" list (not a Client SDK 5 configuration)';
+  const servers: ListedServer[] = [];
+  let caFile: string | null = null;
+  for (const c of clusters) {
+    const cluster = obj(obj(c)?.cluster);
+    if (!cluster) continue;
+    if (typeof cluster.hsm_ca_file === 'string') caFile ??= cluster.hsm_ca_file;
+    for (const s of Array.isArray(cluster.servers) ? cluster.servers : []) {
+      const parsed = server(s);
+      if (parsed) servers.push(parsed);
+    }
+  }
+  return { path, sdk: 5, servers, caFile };
+}
+
+/** SDK 3: cloudhsm_client.cfg {"server":{"hostname","port","CAfile"}}; cloudhsm_mgmt_util.cfg {"servers":[...]}. */
+export function parseSdk3(path: string, value: unknown): ClientSdkFile | string {
+  const o = obj(value);
+  if (!o) return 'not a JSON object';
+  const servers: ListedServer[] = [];
+  let caFile: string | null = null;
+  const single = obj(o.server);
+  if (single) {
+    const s = server(single);
+    if (s) servers.push(s);
+    if (typeof single.CAfile === 'string') caFile = single.CAfile;
+  }
+  for (const s of Array.isArray(o.servers) ? o.servers : []) {
+    const parsed = server(s);
+    if (parsed) servers.push(parsed);
+    const cf = obj(s)?.CAfile;
+    if (typeof cf === 'string') caFile ??= cf;
+  }
+  if (servers.length === 0 && !single)
+    return 'no "server" or "servers" entry (not a Client SDK 3 configuration)';
+  return { path, sdk: 3, servers, caFile };
+}
+
+const SDK3_FILES = ['cloudhsm_client.cfg', 'cloudhsm_mgmt_util.cfg'];
+
+export function readClientSdkConfig(dir: string): ClientSdkConfig {
+  const out: ClientSdkConfig = { dir, files: [], problems: [] };
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of names.sort()) {
+    const sdk5 = /^cloudhsm-[a-z0-9-]+\.cfg$/.test(name);
+    const sdk3 = SDK3_FILES.includes(name);
+    if (!sdk5 && !sdk3) continue;
+    const path = join(dir, name);
+    const r = readJson(path);
+    if (!r.ok) {
+      out.problems.push({ path, reason: r.reason });
+      continue;
+    }
+    const parsed = sdk5 ? parseSdk5(path, r.value) : parseSdk3(path, r.value);
+    if (typeof parsed === 'string') out.problems.push({ path, reason: parsed });
+    else out.files.push(parsed);
+  }
+  return out;
+}

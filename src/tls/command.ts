@@ -1,0 +1,113 @@
+// `hsmwatch tls HOST[:PORT]...`: the TLS checks against any endpoint. Prints the report object with
+// `endpoints` and `findings` only (JSON), or a readable summary.
+
+import { mapLimit } from '../concurrency.js';
+import { ConfigError, loadConfigFile, resolveSettings, validateConfig } from '../config.js';
+import type { EndpointRecord, Finding, Status } from '../model.js';
+import { exitCodeFor, summarise } from '../report/build.js';
+import { makeStyle, wantColour } from '../report/text.js';
+import { checkEndpoint } from './check.js';
+import { checkOptionsFrom, parseTarget } from './endpoint-set.js';
+
+export interface TlsArgs {
+  targets?: string[] | undefined;
+  config?: string | undefined;
+  output?: string | undefined;
+  timeout?: string | undefined;
+  'ca-bundle'?: string | undefined;
+  proxy?: string | undefined;
+  noproxy?: string | undefined;
+  'warn-days'?: number | undefined;
+  aws?: boolean | undefined;
+  strict?: boolean | undefined;
+}
+
+interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+const ORDER: Status[] = ['fail', 'error', 'warn', 'skip', 'pass'];
+
+export async function runTlsCommand(argv: TlsArgs, io: Io): Promise<number> {
+  const flags: Record<string, unknown> = {};
+  if (argv.output !== undefined) flags.output = argv.output;
+  if (argv['ca-bundle'] !== undefined) flags.caBundle = argv['ca-bundle'];
+  if (argv.proxy !== undefined) flags.proxy = argv.proxy;
+  if (argv.noproxy !== undefined) flags.noProxy = argv.noproxy;
+  if (argv.strict !== undefined) flags.strict = argv.strict;
+  const tls: Record<string, unknown> = {};
+  if (argv.timeout !== undefined) tls.timeout = argv.timeout;
+  if (argv['warn-days'] !== undefined) tls.certWarnDays = argv['warn-days'];
+  if (Object.keys(tls).length) flags.tls = tls;
+  const settings = resolveSettings(
+    argv.config ? loadConfigFile(argv.config) : {},
+    validateConfig(flags, 'command line', true),
+  );
+  const targets = (argv.targets ?? []).map((t) => ({ spec: t, target: parseTarget(t) }));
+  const bad = targets.filter((t) => t.target === null).map((t) => t.spec);
+  if (bad.length) throw new ConfigError(`command line: not a HOST[:PORT]: ${bad.join(', ')}`);
+  if (targets.length === 0) throw new ConfigError('command line: name at least one HOST[:PORT]');
+  let opts: ReturnType<typeof checkOptionsFrom>;
+  try {
+    opts = checkOptionsFrom(settings);
+  } catch (e) {
+    throw new ConfigError(
+      `caBundle: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  const results = await mapLimit(targets, 4, ({ target }) =>
+    checkEndpoint({ ...target!, aws: Boolean(argv.aws) }, opts),
+  );
+  const endpoints: EndpointRecord[] = results.map((r) => r.record);
+  const findings: Finding[] = results.flatMap((r) => r.findings);
+  const summary = summarise(findings);
+  if (settings.output === 'json') {
+    io.stdout.write(`${JSON.stringify({ endpoints, findings }, null, 2)}\n`);
+  } else {
+    io.stdout.write(renderTls(endpoints, findings, makeStyle(wantColour(io.stdout))));
+  }
+  return exitCodeFor({ summary }, settings.strict);
+}
+
+export function renderTls(
+  endpoints: readonly EndpointRecord[],
+  findings: readonly Finding[],
+  style: ReturnType<typeof makeStyle>,
+): string {
+  const out: string[] = [];
+  for (const e of endpoints) {
+    const c = e.certificate as Record<string, unknown> | null;
+    out.push(style.bold(`${e.host}:${e.port}`));
+    out.push(
+      `  addresses   ${(e.addresses as string[]).join(', ') || '-'}${e.private === null ? '' : e.private ? ' (private)' : ' (public)'}${e.proxy ? `   via proxy ${e.proxy}` : ''}`,
+    );
+    out.push(
+      e.protocol
+        ? `  negotiated  ${e.protocol} ${e.cipher} (${e.keyExchange}${e.forwardSecrecy ? ', forward secret' : ', NO forward secrecy'}) in ${e.handshakeMs} ms`
+        : '  negotiated  -',
+    );
+    out.push(
+      `  accepts     ${(e.acceptedVersions as string[]).join(', ') || 'nothing'}${e.nonForwardSecretAccepted ? '; also a suite without forward secrecy' : ''}`,
+    );
+    if (c)
+      out.push(
+        `  certificate ${c.subject} from ${c.issuer}, ${c.daysLeft} days left, ${c.verified ? 'verified' : 'NOT verified'}, ${c.hostnameMatch ? 'name matches' : 'name MISMATCH'}${c.intercepted ? ', INTERCEPTED' : ''}`,
+      );
+    out.push('');
+  }
+  for (const status of ORDER) {
+    const group = findings.filter((f) => f.status === status);
+    if (group.length === 0) continue;
+    out.push(style.bold(style.status(status, `${status.toUpperCase()} (${group.length})`)));
+    for (const f of group) {
+      out.push(`  ${style.status(status, status.padEnd(5))} ${f.id}  ${style.dim(f.target)}`);
+      out.push(`        ${f.message}`);
+      if (f.remediation) out.push(`        fix: ${f.remediation}`);
+    }
+    out.push('');
+  }
+  const s = summarise(findings);
+  out.push(style.bold('Summary: ') + ORDER.map((k) => style.status(k, `${s[k]} ${k}`)).join(', '));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,281 @@
+// One TLS handshake with a deadline, directly or through a CONNECT tunnel, described as a value.
+import { createHash, X509Certificate } from 'node:crypto';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import {
+  createSecureContext,
+  type PeerCertificate,
+  type SecureContext,
+  type SecureVersion,
+  type TLSSocket,
+  connect as tlsConnect,
+} from 'node:tls';
+import { connectTunnel, type ProxyConfig } from './proxy.js';
+import { RSA_KX_SUITES, type ServerHelloInfo, snoopServerHello, suiteName } from './server-hello.js';
+
+export interface HandshakeOptions {
+  /** Where to connect: a name or an address. */
+  host: string;
+  port: number;
+  /** SNI and the name the certificate must match; default `host` (IP addresses send no SNI). */
+  servername?: string;
+  minVersion?: SecureVersion;
+  maxVersion?: SecureVersion;
+  ciphers?: string;
+  /** Trust anchors (PEM); default Node's (the system's) store. */
+  ca?: string | string[];
+  alpn?: string[];
+  timeoutMs: number;
+  signal?: AbortSignal;
+  proxy?: ProxyConfig | null;
+  /** Keeps the socket open after the handshake (the caller then owns and must destroy it). */
+  keepOpen?: boolean;
+  /**
+   * Stop at the ServerHello: the version and suite are known, the rest of the handshake (and the
+   * server's key-exchange work) is skipped. The result then has no chain and is not verified.
+   */
+  untilServerHello?: boolean;
+}
+
+export interface KeyExchange {
+  /** X25519, P-256, DH, or RSA (static RSA key exchange: no forward secrecy). */
+  name: string;
+  size: number | null;
+}
+
+export interface HandshakeSuccess {
+  ok: true;
+  protocol: string;
+  /** IANA name. */
+  cipher: string;
+  /** OpenSSL name. */
+  cipherOpenssl: string;
+  keyExchange: KeyExchange;
+  forwardSecrecy: boolean;
+  alpn: string | null;
+  connectMs: number;
+  handshakeMs: number;
+  /** Leaf first, as presented (plus the trust anchor OpenSSL completed it with, if any). */
+  chain: X509Certificate[];
+  /** Verification against `ca` (or the system store); hostname not included. */
+  verified: boolean;
+  verifyError: string | null;
+  remoteAddress: string | null;
+  socket?: TLSSocket;
+}
+
+export type FailureStage = 'connect' | 'proxy' | 'tls' | 'timeout';
+
+export interface HandshakeFailure {
+  ok: false;
+  stage: FailureStage;
+  /** errno, OpenSSL/Node error code, or ETIMEDOUT. */
+  code: string;
+  message: string;
+  connectMs: number | null;
+  elapsedMs: number;
+  /** What the peer presented before the handshake stopped, when it got that far. */
+  chain: X509Certificate[];
+  /** The peer answered but not with TLS (garbage, plain text, an HTTP answer...). */
+  notTls: boolean;
+}
+
+export type HandshakeResult = HandshakeSuccess | HandshakeFailure;
+
+const NOT_TLS =
+  /WRONG_VERSION_NUMBER|UNKNOWN_PROTOCOL|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|RECORD_LAYER_FAILURE|BAD_PACKET|UNEXPECTED_RECORD/i;
+
+export function isForwardSecret(protocol: string, kx: KeyExchange): boolean {
+  if (protocol === 'TLSv1.3') return true;
+  return kx.name !== 'RSA';
+}
+
+export function chainOf(socket: TLSSocket): X509Certificate[] {
+  const out: X509Certificate[] = [];
+  let c: PeerCertificate | undefined;
+  try {
+    c = socket.getPeerCertificate(true) as PeerCertificate | undefined;
+  } catch {
+    return out;
+  }
+  const seen = new Set<string>();
+  while (c?.raw && out.length < 20) {
+    if (seen.has(c.fingerprint256)) break;
+    seen.add(c.fingerprint256);
+    try {
+      out.push(new X509Certificate(c.raw));
+    } catch {
+      break;
+    }
+    const next = (c as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate;
+    if (!next || next === c) break;
+    c = next;
+  }
+  return out;
+}
+
+/** OpenSSL curve names to the names in the contract (NIST / RFC 7748). */
+const CURVES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+function keyExchangeOf(socket: TLSSocket): KeyExchange {
+  const k = socket.getEphemeralKeyInfo() as { type?: string; name?: string; size?: number } | null;
+  if (!k?.type) return { name: 'RSA', size: null };
+  if (k.type === 'ECDH') return { name: CURVES[k.name ?? ''] ?? k.name ?? 'ECDH', size: k.size ?? null };
+  return { name: k.type, size: k.size ?? null };
+}
+
+// Building a secure context (trust store, cipher list) costs more than a loopback handshake: one per
+// distinct configuration, reused.
+const contexts = new Map<string, SecureContext>();
+function contextFor(
+  o: Pick<HandshakeOptions, 'minVersion' | 'maxVersion' | 'ciphers' | 'ca'>,
+): SecureContext {
+  const ca =
+    o.ca === undefined
+      ? ''
+      : createHash('sha256')
+          .update(Array.isArray(o.ca) ? o.ca.join('\n') : o.ca)
+          .digest('hex');
+  const key = `${o.minVersion ?? ''}|${o.maxVersion ?? ''}|${o.ciphers ?? ''}|${ca}`;
+  let ctx = contexts.get(key);
+  if (!ctx) {
+    if (contexts.size > 64) contexts.clear();
+    ctx = createSecureContext({
+      ...(o.minVersion ? { minVersion: o.minVersion } : {}),
+      ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
+      ...(o.ciphers ? { ciphers: o.ciphers } : {}),
+      ...(o.ca ? { ca: o.ca } : {}),
+    });
+    contexts.set(key, ctx);
+  }
+  return ctx;
+}
+
+export async function handshake(o: HandshakeOptions): Promise<HandshakeResult> {
+  const t0 = performance.now();
+  const deadline = AbortSignal.timeout(o.timeoutMs);
+  const signal = o.signal ? AbortSignal.any([deadline, o.signal]) : deadline;
+  let raw: Socket;
+  let connectMs: number | null = null;
+  const fail = (
+    stage: FailureStage,
+    code: string,
+    message: string,
+    chain: X509Certificate[] = [],
+    notTls = false,
+  ): HandshakeFailure => ({
+    ok: false,
+    stage: signal.aborted && stage !== 'proxy' ? 'timeout' : stage,
+    code: signal.aborted ? 'ETIMEDOUT' : code,
+    message: signal.aborted ? `no TLS answer within ${o.timeoutMs} ms (${stage} stage)` : message,
+    connectMs,
+    elapsedMs: performance.now() - t0,
+    chain,
+    notTls,
+  });
+  try {
+    raw = o.proxy ? await connectTunnel(o.proxy, o.host, o.port, signal) : await tcp(o.host, o.port, signal);
+    connectMs = performance.now() - t0;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return fail(o.proxy ? 'proxy' : 'connect', err.code ?? 'ECONNECT', err.message);
+  }
+  const t1 = performance.now();
+  const servername = o.servername ?? (isIP(o.host) ? undefined : o.host);
+  return new Promise<HandshakeResult>((resolve) => {
+    const onHello = (info: ServerHelloInfo) => {
+      const rsa = info.code in RSA_KX_SUITES;
+      finish({
+        ok: true,
+        protocol: info.protocol,
+        cipher: suiteName(info.code),
+        cipherOpenssl: '',
+        keyExchange: { name: rsa && info.protocol !== 'TLSv1.3' ? 'RSA' : 'unknown', size: null },
+        forwardSecrecy: info.protocol === 'TLSv1.3' || !rsa,
+        alpn: null,
+        connectMs: connectMs ?? 0,
+        handshakeMs: performance.now() - t1,
+        chain: [],
+        verified: false,
+        verifyError: null,
+        remoteAddress: raw.remoteAddress ?? null,
+      });
+    };
+    const socket = tlsConnect({
+      socket: o.untilServerHello ? snoopServerHello(raw, onHello) : raw,
+      ...(servername ? { servername } : {}),
+      rejectUnauthorized: false,
+      // `verified` is the chain alone; the name is checked separately (certificate.ts).
+      checkServerIdentity: () => undefined,
+      secureContext: contextFor(o),
+      ...(o.alpn ? { ALPNProtocols: o.alpn } : {}),
+    });
+    let settled = false;
+    const finish = (r: HandshakeResult) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      if (!(r.ok && o.keepOpen)) socket.destroy();
+      resolve(r);
+    };
+    const onAbort = () => finish(fail('timeout', 'ETIMEDOUT', '', chainOf(socket)));
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      const code = e.code ?? 'ETLS';
+      const notTls = NOT_TLS.test(code) || NOT_TLS.test(e.message);
+      finish(fail('tls', code, e.message.split('\n')[0] ?? code, chainOf(socket), notTls));
+    });
+    socket.on('close', () =>
+      finish(
+        fail('tls', 'ECONNRESET', 'the peer closed the connection during the handshake', chainOf(socket)),
+      ),
+    );
+    socket.once('secureConnect', () => {
+      const c = socket.getCipher() as { name: string; standardName?: string };
+      const protocol = socket.getProtocol() ?? 'unknown';
+      const kx = keyExchangeOf(socket);
+      const verifyError = socket.authorizationError ? String(socket.authorizationError) : null;
+      const r: HandshakeSuccess = {
+        ok: true,
+        protocol,
+        cipher: c.standardName ?? c.name,
+        cipherOpenssl: c.name,
+        keyExchange: kx,
+        forwardSecrecy: isForwardSecret(protocol, kx),
+        alpn: socket.alpnProtocol || null,
+        connectMs: connectMs ?? 0,
+        handshakeMs: performance.now() - t1,
+        chain: chainOf(socket),
+        verified: socket.authorized,
+        verifyError,
+        remoteAddress: raw.remoteAddress ?? null,
+      };
+      if (o.keepOpen) r.socket = socket;
+      finish(r);
+    });
+  });
+}
+
+/** A TCP connection with a deadline (the signal). */
+export function tcp(host: string, port: number, signal: AbortSignal): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect({ host, port });
+    const onAbort = () => {
+      s.destroy();
+      reject(Object.assign(new Error(`TCP connect to ${host}:${port} timed out`), { code: 'ETIMEDOUT' }));
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    s.once('connect', () => {
+      signal.removeEventListener('abort', onAbort);
+      s.removeAllListeners('error');
+      s.on('error', () => {}); // the TLS socket layered on top reports it
+      resolve(s);
+    });
+    s.once('error', (e) => {
+      signal.removeEventListener('abort', onAbort);
+      s.destroy();
+      reject(e);
+    });
+  });
+}
