@@ -1,0 +1,140 @@
+// `hsmwatch agent`: discovery and probes on a schedule, results in memory, served over HTTP(S).
+// SIGHUP reloads the configuration (a bad one is rejected and the running one kept); SIGTERM and
+// SIGINT stop scheduling, let in-flight probes finish up to a deadline, close the server, exit 0.
+import { PROBES } from '../../probes/index.js';
+import { ConfigError, type Settings, UsageError } from '../config.js';
+import { discover } from '../discovery/index.js';
+import { AgentMetrics } from '../metrics.js';
+import type { ProbeDefinition } from '../probe.js';
+import { selectProbes } from '../runner.js';
+import { type Level, makeLogger } from './log.js';
+import { DISCOVERY_TASK, intervalFor, Scheduler } from './scheduler.js';
+import { AgentServer, parseListenAddress } from './server.js';
+import { AgentState } from './state.js';
+import { EMPTY_WEB_CONFIG, loadWebConfig, type WebConfig } from './web-config.js';
+
+export interface AgentConfig {
+  settings: Settings;
+  probes: readonly ProbeDefinition[];
+  web: WebConfig;
+}
+
+/** Everything the agent needs from settings, checked together: any error rejects the whole config. */
+export function prepareAgentConfig(settings: Settings): AgentConfig {
+  const selected = selectProbes(PROBES, settings.probes.only, settings.probes.skip);
+  if (!selected.ok) throw new UsageError(selected.error);
+  const known = new Set([DISCOVERY_TASK, ...PROBES.map((p) => p.id)]);
+  const unknown = Object.keys(settings.agent.intervalsMs).filter((id) => !known.has(id));
+  if (unknown.length)
+    throw new ConfigError(
+      `agent.intervals: unknown probe ${unknown.map((u) => `"${u}"`).join(', ')}; known: ${[...known].join(', ')}`,
+    );
+  parseListenAddress(settings.web.listenAddress);
+  const web = settings.web.configFile ? loadWebConfig(settings.web.configFile) : EMPTY_WEB_CONFIG;
+  return { settings, probes: selected.probes, web };
+}
+
+export interface AgentRunOptions {
+  /** Builds the settings again on SIGHUP (re-reading the config file). */
+  loadSettings: () => Settings;
+  version: string;
+  logLevel?: Level;
+  logFormat?: 'json' | 'text';
+  /** Tests: called once listening, with the bound address. */
+  onListening?: (url: string) => void;
+}
+
+export async function runAgent(o: AgentRunOptions): Promise<number> {
+  const log = makeLogger({
+    ...(o.logLevel ? { level: o.logLevel } : {}),
+    ...(o.logFormat ? { format: o.logFormat } : {}),
+  });
+  let config: AgentConfig;
+  try {
+    config = prepareAgentConfig(o.loadSettings());
+  } catch (e) {
+    log.error('invalid configuration: not starting', { error: (e as Error).message });
+    throw e;
+  }
+  const state = new AgentState();
+  const metrics = new AgentMetrics({ version: o.version, probes: PROBES });
+  const scheduler = new Scheduler({
+    settings: config.settings,
+    probes: config.probes,
+    discover: (settings, signal) => discover(settings, { signal }),
+    state,
+    metrics,
+    log,
+  });
+  const server = new AgentServer({ state, metrics, log, web: config.web, version: o.version });
+  const listen = parseListenAddress(config.settings.web.listenAddress);
+  let bound: { address: string; port: number };
+  try {
+    bound = await server.listen(listen);
+  } catch (e) {
+    log.error('cannot listen', { address: config.settings.web.listenAddress, error: e });
+    return 1;
+  }
+  const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
+  const url = `${server.tls ? 'https' : 'http'}://${host}:${bound.port}`;
+  log.info('hsmwatch agent listening', {
+    version: o.version,
+    url,
+    tls: server.tls,
+    basicAuth: config.web.users.size > 0,
+    probes: config.probes.map((p) => p.id),
+    intervalsSeconds: Object.fromEntries(
+      [DISCOVERY_TASK, ...config.probes.map((p) => p.id)].map((id) => [
+        id,
+        intervalFor(config.settings, id) / 1000,
+      ]),
+    ),
+  });
+  o.onListening?.(url);
+  scheduler.start();
+
+  const onUnhandled = (e: unknown) => log.error('unhandled error (the agent carries on)', { error: e });
+  process.on('unhandledRejection', onUnhandled);
+  process.on('uncaughtException', onUnhandled);
+
+  const reload = () => {
+    log.info('SIGHUP: reloading configuration');
+    let next: AgentConfig;
+    try {
+      next = prepareAgentConfig(o.loadSettings());
+    } catch (e) {
+      log.error('reload rejected: keeping the running configuration', { error: (e as Error).message });
+      return;
+    }
+    if (next.settings.web.listenAddress !== config.settings.web.listenAddress)
+      log.warn('web.listenAddress changes take a restart; still listening on the old address', { url });
+    const webProblem = server.reload(next.web);
+    if (webProblem) log.warn(webProblem);
+    config = next;
+    scheduler.update(next.settings, next.probes);
+    log.info('configuration reloaded', { probes: next.probes.map((p) => p.id) });
+  };
+
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      const drainMs = config.settings.agent.drainTimeoutMs;
+      log.info(`${signal}: stopping`, { inFlight: scheduler.inFlight(), drainMs });
+      const drained = await scheduler.stop(drainMs);
+      if (!drained) log.warn('in-flight probes cut short at the drain deadline');
+      await server.close(2000);
+      process.off('SIGHUP', reload);
+      process.off('unhandledRejection', onUnhandled);
+      process.off('uncaughtException', onUnhandled);
+      log.info('stopped');
+      // Whatever handle a probe left behind must not keep the process alive.
+      setTimeout(() => process.exit(0), 2000).unref();
+      resolve(0);
+    };
+    process.on('SIGHUP', reload);
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+}

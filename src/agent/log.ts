@@ -1,0 +1,54 @@
+// Structured logs on stdout: one JSON object per line (time, level, msg, fields), or a readable line
+// when stdout is a terminal. Fields are the caller's: never pass a secret.
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export type Fields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: Fields): void;
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+}
+
+export interface LoggerOptions {
+  level?: Level;
+  format?: 'json' | 'text';
+  out?: { write(s: string): unknown; isTTY?: boolean };
+  now?: () => Date;
+}
+
+export function makeLogger(o: LoggerOptions = {}): Logger {
+  const out = o.out ?? process.stdout;
+  const format = o.format ?? (out.isTTY ? 'text' : 'json');
+  const min = ORDER[o.level ?? 'info'];
+  const now = o.now ?? (() => new Date());
+  const write = (level: Level, msg: string, fields: Fields = {}) => {
+    if (ORDER[level] < min) return;
+    const time = now().toISOString();
+    if (format === 'json') {
+      out.write(`${JSON.stringify({ time, level, msg, ...fields }, replacer)}\n`);
+    } else {
+      const rest = Object.entries(fields)
+        .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v, replacer)}`)
+        .join(' ');
+      out.write(`${time.slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? `  ${rest}` : ''}\n`);
+    }
+  };
+  return {
+    debug: (m, f) => write('debug', m, f),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+  };
+}
+
+/** Errors as their message and code; nothing else of them (stacks are for bugs, not logs). */
+function replacer(_key: string, value: unknown): unknown {
+  if (value instanceof Error) {
+    const code = (value as NodeJS.ErrnoException).code;
+    return code ? { message: value.message, code } : { message: value.message };
+  }
+  return value;
+}

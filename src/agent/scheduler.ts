@@ -1,0 +1,254 @@
+// Runs discovery and every selected probe on its own interval, with jitter, a bound on probes in
+// flight and each probe's deadline (runProbe). Results go to the state and the metrics; nothing
+// here knows a particular probe.
+import type { Settings } from '../config.js';
+import type { Environment } from '../discovery/index.js';
+import type { AgentMetrics } from '../metrics.js';
+import type { ProbeDefinition, ProbeOutcome } from '../probe.js';
+import { type ProbeRun, runProbe } from '../runner.js';
+import type { Logger } from './log.js';
+import type { AgentState } from './state.js';
+
+export const DISCOVERY_TASK = 'discovery';
+
+export type DiscoverFn = (settings: Settings, signal: AbortSignal) => Promise<Environment>;
+
+export interface SchedulerOptions {
+  settings: Settings;
+  probes: readonly ProbeDefinition[];
+  discover: DiscoverFn;
+  state: AgentState;
+  metrics: AgentMetrics;
+  log: Logger;
+  random?: () => number;
+  onReady?: () => void;
+}
+
+interface Task {
+  id: string;
+  probe: ProbeDefinition | null;
+  intervalMs: number;
+  nextDue: number;
+  running: Promise<void> | null;
+  controller: AbortController | null;
+}
+
+/** Interval of a task: its own setting, else the default. */
+export function intervalFor(settings: Settings, id: string): number {
+  return settings.agent.intervalsMs[id] ?? settings.agent.defaultIntervalMs;
+}
+
+export class Scheduler {
+  private settings: Settings;
+  private probes: readonly ProbeDefinition[];
+  private readonly tasks = new Map<string, Task>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly random: () => number;
+  /** Rounds completed per probe: for tests and the benchmark. */
+  readonly completed = new Map<string, number>();
+
+  constructor(private readonly o: SchedulerOptions) {
+    this.settings = o.settings;
+    this.probes = o.probes;
+    this.random = o.random ?? Math.random;
+    this.tasks.set(DISCOVERY_TASK, this.newTask(DISCOVERY_TASK, null));
+    for (const p of this.probes) this.tasks.set(p.id, this.newTask(p.id, p));
+  }
+
+  private newTask(id: string, probe: ProbeDefinition | null): Task {
+    return {
+      id,
+      probe,
+      intervalMs: intervalFor(this.settings, id),
+      nextDue: Date.now(),
+      running: null,
+      controller: null,
+    };
+  }
+
+  start(): void {
+    this.tick();
+  }
+
+  /** A reloaded configuration: new intervals and probe selection, and discovery again now. */
+  update(settings: Settings, probes: readonly ProbeDefinition[]): void {
+    this.settings = settings;
+    this.probes = probes;
+    const ids = new Set(probes.map((p) => p.id));
+    for (const [id, t] of this.tasks) if (t.probe && !ids.has(id)) this.tasks.delete(id);
+    for (const p of probes) if (!this.tasks.has(p.id)) this.tasks.set(p.id, this.newTask(p.id, p));
+    for (const t of this.tasks.values()) {
+      t.intervalMs = intervalFor(settings, t.id);
+      t.nextDue = Math.min(t.nextDue, Date.now() + t.intervalMs);
+    }
+    this.o.state.retainProbes(ids);
+    this.tasks.get(DISCOVERY_TASK)!.nextDue = Date.now();
+    this.checkReady();
+    this.tick();
+  }
+
+  /** Stops scheduling; in-flight work gets `drainMs` to finish, then is aborted. True if drained. */
+  async stop(drainMs: number): Promise<boolean> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const inFlight = [...this.tasks.values()].flatMap((t) => (t.running ? [t.running] : []));
+    if (inFlight.length === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      Promise.allSettled(inFlight).then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), drainMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!drained) {
+      for (const t of this.tasks.values()) t.controller?.abort(new Error('agent shutting down'));
+      // Probes honour their signal; give them a moment to return.
+      await Promise.race([Promise.allSettled(inFlight), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
+    return drained;
+  }
+
+  inFlight(): string[] {
+    return [...this.tasks.values()].filter((t) => t.running).map((t) => t.id);
+  }
+
+  private runningProbes(): number {
+    let n = 0;
+    for (const t of this.tasks.values()) if (t.probe && t.running) n++;
+    return n;
+  }
+
+  private tick = (): void => {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const now = Date.now();
+    const due = [...this.tasks.values()].filter((t) => !t.running && t.nextDue <= now);
+    due.sort((a, b) => a.nextDue - b.nextDue);
+    for (const t of due) {
+      if (!t.probe) {
+        this.launch(t, () => this.runDiscovery(t));
+        continue;
+      }
+      if (!this.o.state.env) continue; // probes start after the first discovery
+      if (this.runningProbes() >= this.settings.agent.maxConcurrentProbes) break;
+      const deps = (t.probe.after ?? []).filter((a) => this.tasks.has(a));
+      // A probe that reads others' outcomes waits for them to exist and not be mid-run.
+      if (deps.some((a) => this.tasks.get(a)!.running || !this.o.state.runs.has(a))) continue;
+      const probe = t.probe;
+      this.launch(t, () => this.runOne(t, probe));
+    }
+    // Due tasks held back (no environment yet, concurrency bound, dependencies) start when a running
+    // task finishes; the timer is for the next task not yet due.
+    const later = [...this.tasks.values()].filter((t) => !t.running && t.nextDue > now).map((t) => t.nextDue);
+    if (later.length === 0) return;
+    this.timer = setTimeout(this.tick, Math.min(Math.min(...later) - now, 60_000));
+  };
+
+  private launch(t: Task, fn: () => Promise<void>): void {
+    t.controller = new AbortController();
+    t.running = fn()
+      .catch((e) => this.o.log.error('task failed unexpectedly', { task: t.id, error: e }))
+      .finally(() => {
+        t.running = null;
+        t.controller = null;
+        const j = this.settings.agent.jitter;
+        t.nextDue = Date.now() + t.intervalMs * (1 + j * (2 * this.random() - 1));
+        this.completed.set(t.id, (this.completed.get(t.id) ?? 0) + 1);
+        this.tick();
+      });
+  }
+
+  private async runOne(t: Task, probe: ProbeDefinition): Promise<void> {
+    const env = this.o.state.env!;
+    const earlier = new Map<string, ProbeOutcome>();
+    for (const [id, r] of this.o.state.runs) earlier.set(id, r.outcome);
+    const run: ProbeRun = await runProbe(probe, env, earlier, t.controller!.signal);
+    if (this.stopped && t.controller?.signal.aborted) return; // cut short by shutdown: not a result
+    this.o.state.setRun(run);
+    this.o.metrics.observeRun(run, env);
+    this.o.metrics.setFindings(this.o.state.findings());
+    const fields = { probe: run.probe, result: run.result, durationMs: Math.round(run.durationMs) };
+    if (run.result === 'timeout' || run.result === 'error') this.o.log.warn('probe did not complete', fields);
+    else this.o.log.debug('probe finished', fields);
+    this.checkReady();
+  }
+
+  private checkReady(): void {
+    if (this.o.state.ready || !this.o.state.env) return;
+    if (this.probes.every((p) => this.o.state.runs.has(p.id))) {
+      this.o.state.ready = true;
+      this.o.metrics.setReady(true);
+      this.o.log.info('first round finished: ready', { probes: this.probes.length });
+      this.o.onReady?.();
+    }
+  }
+
+  private async runDiscovery(t: Task): Promise<void> {
+    const at = Date.now();
+    const prev = this.o.state.env;
+    const prevStatus = this.o.state.discovery;
+    let env: Environment;
+    try {
+      env = await this.o.discover(this.settings, t.controller!.signal);
+    } catch (e) {
+      this.o.log.error('discovery failed', { error: e });
+      if (!prev) {
+        // Nothing known yet: try again soon rather than after a whole interval.
+        t.intervalMs = Math.min(intervalFor(this.settings, t.id), 15_000);
+        return;
+      }
+      env = { ...prev, findings: prev.findings };
+    }
+    for (const f of env.findings) {
+      if (f.id === 'discovery.cloudhsm' && (f.status === 'error' || f.status === 'skip')) {
+        const code = f.evidence.code ?? f.evidence.kind;
+        if (typeof code === 'string') this.o.metrics.awsApiError('cloudhsmv2', 'DescribeClusters', code);
+      }
+    }
+    const ok =
+      this.settings.hsmIps.length > 0 ||
+      env.findings.some((f) => f.id === 'discovery.cloudhsm' && f.status === 'pass');
+    let staleSince: number | null = null;
+    if (!ok && prev && prev.targets.length > 0) {
+      // Keep probing the last known HSMs, and say since when that list is stale.
+      staleSince = prevStatus?.staleSince ?? at;
+      env = { ...env, clusters: prev.clusters, targets: prev.targets, snapshot: prev.snapshot };
+      this.o.log.warn('discovery failed: probing the last known HSMs', {
+        staleSince: new Date(staleSince).toISOString(),
+        targets: env.targets.length,
+        findings: env.findings.filter((f) => f.status !== 'pass').map((f) => `${f.id}: ${f.message}`),
+      });
+    } else if (!ok) {
+      this.o.log.warn('discovery found no HSM to probe', {
+        findings: env.findings.filter((f) => f.status !== 'pass').map((f) => `${f.id}: ${f.message}`),
+      });
+    }
+    const lastSuccessAt = ok ? at : (prevStatus?.lastSuccessAt ?? null);
+    const status = { at, ok, lastSuccessAt, staleSince };
+    const key = (e: Environment | null) =>
+      (e?.targets ?? [])
+        .map((x) => `${x.clusterId}/${x.hsmId}/${x.ip}/${x.state}`)
+        .sort()
+        .join(',');
+    const changed = key(prev) !== key(env);
+    this.o.state.setEnvironment(env, status);
+    this.o.metrics.observeDiscovery(env, status);
+    this.o.metrics.setFindings(this.o.state.findings());
+    t.intervalMs = intervalFor(this.settings, t.id);
+    if (changed) {
+      const before = new Set((prev?.targets ?? []).map((x) => x.ip));
+      const after = new Set(env.targets.map((x) => x.ip));
+      this.o.log.info(prev ? 'HSM targets changed' : 'discovered HSM targets', {
+        clusters: env.clusters.map((c) => c.clusterId),
+        targets: env.targets.length,
+        added: [...after].filter((ip) => !before.has(ip)),
+        removed: [...before].filter((ip) => !after.has(ip)),
+      });
+      // New addresses are probed now, and series of vanished ones are dropped by the next runs.
+      for (const task of this.tasks.values()) if (task.probe) task.nextDue = Date.now();
+    }
+    this.checkReady();
+  }
+}

@@ -1,0 +1,263 @@
+// The one long-lived Prometheus registry of the agent and the metrics every probe shares. Probes
+// declare their own metrics once (ProbeDefinition.declareMetrics) and set them from their latest
+// outcome; nothing here names a particular probe.
+import { Counter, collectDefaultMetrics, Gauge, Registry, type RegistryContentType } from 'prom-client';
+import type { Environment } from './discovery/index.js';
+import type { Finding, Status } from './model.js';
+import type { MetricsUpdater, ProbeDefinition } from './probe.js';
+import type { ProbeRun } from './runner.js';
+
+/** Value of cloudhsm_finding_status per status: ordered by how much attention it needs. */
+export const FINDING_STATUS_VALUE: Record<Status, number> = { pass: 0, skip: 1, warn: 2, error: 3, fail: 4 };
+
+/**
+ * Removes the label sets of a metric that were set before but not in the latest update, so series of
+ * vanished targets (a replaced HSM, a removed cluster) disappear instead of going stale.
+ */
+export class LabelPruner {
+  private seen = new Map<string, Record<string, string>>();
+
+  /** Call with every label set the metric holds now; the others are removed from it. */
+  keep(metric: { remove(labels: Record<string, string>): void }, current: Iterable<Record<string, string>>) {
+    const next = new Map<string, Record<string, string>>();
+    for (const labels of current) next.set(labelKey(labels), labels);
+    for (const [key, labels] of this.seen) if (!next.has(key)) metric.remove(labels);
+    this.seen = next;
+  }
+}
+
+const labelKey = (labels: Record<string, string>) =>
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join('\u0000');
+
+export interface AgentMetricsOptions {
+  version: string;
+  probes: readonly ProbeDefinition[];
+  /** Process and Node.js default metrics (off in unit tests that build many registries). */
+  defaults?: boolean;
+}
+
+export class AgentMetrics {
+  /** Results: the shared metrics and every probe's own. Changes only when a result changes. */
+  readonly registry = new Registry<RegistryContentType>();
+  /** Process and Node.js defaults: read at scrape time, kept apart so results need no re-render. */
+  readonly processRegistry = new Registry<RegistryContentType>();
+  /** Bumped on every change of the results registry: a rendered exposition is reused until then. */
+  version = 0;
+  private readonly updaters = new Map<string, MetricsUpdater>();
+  private readonly lastRun: Gauge<'probe'>;
+  private readonly duration: Gauge<'probe'>;
+  private readonly success: Gauge<'probe'>;
+  private readonly runs: Counter<'probe' | 'result'>;
+  private readonly findingStatus: Gauge<'id' | 'target'>;
+  private readonly apiErrors: Counter<'service' | 'operation' | 'code'>;
+  private readonly clusterHsms: Gauge<'cluster' | 'state'>;
+  private readonly discoveryLastSuccess: Gauge;
+  private readonly discoveryLastAttempt: Gauge;
+  private readonly dataStale: Gauge;
+  private readonly staleSince: Gauge;
+  private readonly ready: Gauge;
+  private readonly targets: Gauge;
+
+  constructor(o: AgentMetricsOptions) {
+    // prom-client types a registry by its content type; this one switches per request (render()).
+    const registry = this.registry as unknown as Registry;
+    const registers = [registry];
+    if (o.defaults !== false) {
+      const proc = this.processRegistry as unknown as Registry;
+      collectDefaultMetrics({ register: proc });
+      // Gauges named like counters (promtool lint fails on them); the per-type gauges say the same.
+      for (const name of [
+        'nodejs_active_handles_total',
+        'nodejs_active_requests_total',
+        'nodejs_active_resources_total',
+      ])
+        proc.removeSingleMetric(name);
+    }
+    new Gauge({
+      name: 'cloudhsm_agent_build_info',
+      help: 'hsmwatch agent build: version and Node.js version (always 1).',
+      labelNames: ['version', 'nodejs_version'],
+      registers,
+    }).set({ version: o.version, nodejs_version: process.versions.node }, 1);
+    this.lastRun = new Gauge({
+      name: 'cloudhsm_probe_last_run_timestamp_seconds',
+      help: 'When the probe last finished (Unix time).',
+      labelNames: ['probe'],
+      registers,
+    });
+    this.duration = new Gauge({
+      name: 'cloudhsm_probe_duration_seconds',
+      help: 'How long the last run of the probe took.',
+      labelNames: ['probe'],
+      registers,
+    });
+    this.success = new Gauge({
+      name: 'cloudhsm_probe_success',
+      help: 'Whether the last run of the probe completed (1) or timed out, failed internally or was skipped (0).',
+      labelNames: ['probe'],
+      registers,
+    });
+    this.runs = new Counter({
+      name: 'cloudhsm_probe_runs_total',
+      help: 'Probe runs by result: ok, timeout, error, skipped.',
+      labelNames: ['probe', 'result'],
+      registers,
+    });
+    this.findingStatus = new Gauge({
+      name: 'cloudhsm_finding_status',
+      help: 'Latest status of each finding: 0 pass, 1 skip, 2 warn, 3 error, 4 fail.',
+      labelNames: ['id', 'target'],
+      registers,
+    });
+    this.apiErrors = new Counter({
+      name: 'cloudhsm_aws_api_errors_total',
+      help: 'AWS API calls that failed, by service, operation and AWS error code.',
+      labelNames: ['service', 'operation', 'code'],
+      registers,
+    });
+    this.clusterHsms = new Gauge({
+      name: 'cloudhsm_cluster_hsms',
+      help: 'HSMs of each discovered cluster by CloudHSM state.',
+      labelNames: ['cluster', 'state'],
+      registers,
+    });
+    this.discoveryLastSuccess = new Gauge({
+      name: 'cloudhsm_discovery_last_success_timestamp_seconds',
+      help: 'When discovery last listed the HSMs successfully (Unix time; 0 never).',
+      registers,
+    });
+    this.discoveryLastAttempt = new Gauge({
+      name: 'cloudhsm_discovery_last_run_timestamp_seconds',
+      help: 'When discovery last ran (Unix time).',
+      registers,
+    });
+    this.dataStale = new Gauge({
+      name: 'cloudhsm_agent_data_stale',
+      help: 'Whether the agent probes HSMs from a previous discovery because the latest one failed (1) or not (0).',
+      registers,
+    });
+    this.staleSince = new Gauge({
+      name: 'cloudhsm_agent_data_stale_since_timestamp_seconds',
+      help: 'Since when discovery has been failing (Unix time; 0 when it is not).',
+      registers,
+    });
+    this.ready = new Gauge({
+      name: 'cloudhsm_agent_ready',
+      help: 'Whether the first round of probes has finished (1) or not (0).',
+      registers,
+    });
+    this.targets = new Gauge({
+      name: 'cloudhsm_agent_targets',
+      help: 'HSM addresses the agent probes now.',
+      registers,
+    });
+    this.discoveryLastSuccess.set(0);
+    this.dataStale.set(0);
+    this.staleSince.set(0);
+    this.ready.set(0);
+    this.targets.set(0);
+    for (const p of o.probes) {
+      const updater = p.declareMetrics?.(registry);
+      if (updater) this.updaters.set(p.id, updater);
+    }
+  }
+
+  /** After each probe run: the shared metrics, then the probe's own from its outcome. */
+  observeRun(run: ProbeRun, env: Environment): void {
+    this.version++;
+    const labels = { probe: run.probe };
+    this.lastRun.set(labels, (run.startedAt + run.durationMs) / 1000);
+    this.duration.set(labels, run.durationMs / 1000);
+    this.success.set(labels, run.result === 'ok' ? 1 : 0);
+    this.runs.inc({ probe: run.probe, result: run.result });
+    // A timed-out or crashed run tells nothing about the targets: the probe's metrics keep the last
+    // known values (cloudhsm_probe_success says why they are old). A skipped run has no targets.
+    if (run.result === 'ok' || run.result === 'skipped') {
+      try {
+        this.updaters.get(run.probe)?.(run.outcome, env);
+      } catch {
+        // A metrics bug in one probe must not stop the agent; its success gauge says it ran.
+      }
+    }
+  }
+
+  /** Every finding of the latest results; label sets of findings no longer reported are dropped. */
+  setFindings(findings: readonly Finding[]): void {
+    this.version++;
+    // Several findings of one id and target: the worst wins.
+    const worst = new Map<string, { id: string; target: string; v: number }>();
+    for (const f of findings) {
+      const key = `${f.id}\u0000${f.target}`;
+      const v = FINDING_STATUS_VALUE[f.status];
+      const prev = worst.get(key);
+      if (!prev || v > prev.v) worst.set(key, { id: f.id, target: f.target, v });
+    }
+    this.findingStatus.reset();
+    for (const e of worst.values()) this.findingStatus.set({ id: e.id, target: e.target }, e.v);
+  }
+
+  awsApiError(service: string, operation: string, code: string): void {
+    this.version++;
+    this.apiErrors.inc({ service, operation, code: code.slice(0, 64) });
+  }
+
+  observeDiscovery(
+    env: Environment,
+    o: { ok: boolean; at: number; lastSuccessAt: number | null; staleSince: number | null },
+  ): void {
+    this.version++;
+    this.discoveryLastAttempt.set(o.at / 1000);
+    this.discoveryLastSuccess.set((o.lastSuccessAt ?? 0) / 1000);
+    this.dataStale.set(o.staleSince === null ? 0 : 1);
+    this.staleSince.set((o.staleSince ?? 0) / 1000);
+    this.targets.set(env.targets.length);
+    if (!o.ok && o.staleSince !== null) return; // keep the last known cluster view
+    const counts = new Map<string, { cluster: string; state: string; n: number }>();
+    for (const c of env.clusters) {
+      for (const t of env.targets.filter((x) => x.clusterId === c.clusterId && x.family === 4)) {
+        const state = t.state ?? 'UNKNOWN';
+        const key = `${c.clusterId}|${state}`;
+        const e = counts.get(key) ?? { cluster: c.clusterId, state, n: 0 };
+        e.n++;
+        counts.set(key, e);
+      }
+    }
+    // Reset and refill in one synchronous step: a scrape never sees half of it.
+    this.clusterHsms.reset();
+    for (const e of counts.values()) this.clusterHsms.set({ cluster: e.cluster, state: e.state }, e.n);
+  }
+
+  setReady(ready: boolean): void {
+    this.version++;
+    this.ready.set(ready ? 1 : 0);
+  }
+
+  // One exposition at a time: the content type is a registry-wide setting.
+  private rendering: Promise<unknown> = Promise.resolve();
+
+  /** One registry's exposition in the Prometheus text format, or OpenMetrics (without `# EOF`). */
+  render(which: 'results' | 'process', openMetrics: boolean): Promise<{ body: string; contentType: string }> {
+    const registry = which === 'results' ? this.registry : this.processRegistry;
+    const next = this.rendering.then(async () => {
+      const type = openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
+      // prom-client renames counters in place (drops `_total`) for OpenMetrics: put the names back.
+      const names = registry.getMetricsAsArray().map((m) => [m, m.name] as const);
+      registry.setContentType(type);
+      try {
+        let body = await registry.metrics();
+        if (openMetrics) body = body.replace(/# EOF\n$/, '');
+        if (body.trim() === '') body = '';
+        else body = `${body.trimEnd()}\n`;
+        return { body, contentType: registry.contentType as string };
+      } finally {
+        registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
+        for (const [m, name] of names) (m as { name: string }).name = name;
+      }
+    });
+    this.rendering = next.catch(() => {});
+    return next;
+  }
+}

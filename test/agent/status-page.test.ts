@@ -1,0 +1,96 @@
+// The status page in a real headless Chromium: the HSM × port matrix shows the scenario's states,
+// with no JavaScript at all. A screenshot is kept under test-artifacts/.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { World } from '../../src/sim/world.js';
+import {
+  type AgentProcess,
+  needTool,
+  ROOT,
+  startAgent,
+  startSimWorld,
+  tempDir,
+  waitFor,
+  writeAgentConfig,
+} from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe.skipIf(!needTool('chromium'))('status page in headless Chromium (scenario hsm-down)', () => {
+  let world: World;
+  let dir: string;
+  let agent: AgentProcess;
+
+  beforeAll(async () => {
+    world = await startSimWorld('hsm-down', 64);
+    dir = tempDir('page');
+    agent = await startAgent(['--config', writeAgentConfig(dir, world)]);
+    await waitFor({ what: 'agent ready', fn: async () => (await fetch(`${agent.url}/-/ready`)).ok });
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await world?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows the matrix with the down HSM refused and the others open, readable without JavaScript', async () => {
+    const { chromium } = await import('playwright-core');
+    const profile = tempDir('chromium');
+    // A fresh profile each run: Playwright takes it as the persistent context's directory.
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      javaScriptEnabled: false,
+      viewport: { width: 1280, height: 900 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+      timeout: 20_000,
+    });
+    try {
+      const page = await context.newPage();
+      const res = await page.goto(`${agent.url}/`, { timeout: 10_000 });
+      expect(res?.status()).toBe(200);
+      expect(await page.title()).toBe('hsmwatch agent');
+      const rows = await page.$$eval('#matrix tbody tr', (trs) =>
+        trs.map((tr) => ({
+          ip: tr.getAttribute('data-ip'),
+          cells: [...tr.querySelectorAll('td[data-state]')].map((td) => ({
+            port: td.getAttribute('data-port'),
+            state: td.getAttribute('data-state'),
+            text: (td.textContent ?? '').trim(),
+            bg: (
+              globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }
+            ).getComputedStyle(td).backgroundColor,
+          })),
+        })),
+      );
+      expect(rows.map((r) => r.ip)).toEqual(['127.0.141.11', '127.0.142.11', '127.0.143.11']);
+      for (const r of rows) {
+        expect(r.cells.map((c) => c.port)).toEqual(['2223', '2224', '2225']);
+        for (const c of r.cells) {
+          expect(c.state).toBe(r.ip === '127.0.142.11' ? 'refused' : 'open');
+          expect(c.text.startsWith(c.state!)).toBe(true);
+          // Colour carries the state too: red for refused, green for open.
+          expect(c.bg).toBe(c.state === 'open' ? 'rgb(218, 251, 225)' : 'rgb(255, 235, 233)');
+        }
+      }
+      const text = await page.textContent('body');
+      expect(text).toContain('discovery ok');
+      expect(text).toContain('hsm.reachable');
+      expect(await page.$$eval('#probes tbody tr', (trs) => trs.length)).toBeGreaterThanOrEqual(1);
+      mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
+      await page.screenshot({ path: join(ROOT, 'test-artifacts', 'agent-status-page.png'), fullPage: true });
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  }, 45_000);
+});

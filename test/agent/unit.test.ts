@@ -1,0 +1,398 @@
+// In-process parts of the agent: the metrics mechanism, the scheduler with fake probes, the web
+// config parser, listen addresses, logs, the status page's escaping.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
+import { Gauge, type Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { makeLogger } from '../../src/agent/log.js';
+import { Scheduler } from '../../src/agent/scheduler.js';
+import { parseListenAddress } from '../../src/agent/server.js';
+import { AgentState } from '../../src/agent/state.js';
+import { renderStatusPage } from '../../src/agent/status-page.js';
+import { BasicAuth, loadWebConfig } from '../../src/agent/web-config.js';
+import { DEFAULTS, type Settings } from '../../src/config.js';
+import type { Environment } from '../../src/discovery/index.js';
+import { AgentMetrics, LabelPruner } from '../../src/metrics.js';
+import { defineProbe, type ProbeDefinition } from '../../src/probe.js';
+import { emptySnapshot } from '../../src/snapshot.js';
+
+const quiet = makeLogger({ out: { write: () => true }, level: 'error' });
+
+function settings(patch: Partial<Settings['agent']> = {}): Settings {
+  const s = structuredClone(DEFAULTS);
+  s.hsmIps = ['127.0.0.1'];
+  s.agent = { ...s.agent, jitter: 0, ...patch };
+  return s;
+}
+
+function env(s: Settings, ips: string[]): Environment {
+  return {
+    mode: 'live',
+    settings: s,
+    region: 'us-east-1',
+    client: null,
+    clusters: [],
+    targets: ips.map((ip) => ({
+      clusterId: 'cluster-a',
+      hsmId: `hsm-${ip}`,
+      eniId: null,
+      ip,
+      family: 4,
+      az: null,
+      subnetId: null,
+      state: 'ACTIVE',
+    })),
+    snapshot: emptySnapshot(new Date(), 'us-east-1', null),
+    findings: [],
+    credentials: undefined,
+  } as unknown as Environment;
+}
+
+/** A probe that records when it runs and how many run at once. */
+function fakeProbe(
+  id: string,
+  o: { ms: number; track: { now: number; max: number; runs: string[] }; throws?: boolean },
+) {
+  return defineProbe({
+    id,
+    title: id,
+    needs: [],
+    findings: { 'fake.ok': { summary: 'fake' } },
+    deadlineMs: () => 200,
+    async run(ctx) {
+      o.track.now++;
+      o.track.max = Math.max(o.track.max, o.track.now);
+      o.track.runs.push(id);
+      try {
+        await new Promise((r) => setTimeout(r, o.ms));
+        if (o.throws) throw new Error('boom');
+        return {
+          findings: ctx.env.targets.map((t) => ({
+            id: 'fake.ok' as const,
+            status: 'pass' as const,
+            target: t.ip,
+            message: 'ok',
+            evidence: {},
+          })),
+        };
+      } finally {
+        o.track.now--;
+      }
+    },
+    declareMetrics(registry: Registry) {
+      const g = new Gauge({
+        name: `fake_${id.replace(/-/g, '_')}_up`,
+        help: 'fake',
+        labelNames: ['ip'],
+        registers: [registry],
+      });
+      const pruner = new LabelPruner();
+      return (outcome) => {
+        const labels = outcome.findings.map((f) => ({ ip: f.target }));
+        for (const l of labels) g.set(l, 1);
+        pruner.keep(g, labels);
+      };
+    },
+  }) as ProbeDefinition;
+}
+
+describe('scheduler', () => {
+  it('runs every probe on its own interval, bounded in concurrency, and becomes ready after the first round', async () => {
+    const track = { now: 0, max: 0, runs: [] as string[] };
+    const probes = ['a', 'b', 'c', 'd'].map((id) => fakeProbe(id, { ms: 30, track }));
+    const s = settings({
+      maxConcurrentProbes: 2,
+      intervalsMs: { discovery: 60_000, a: 100 },
+      defaultIntervalMs: 60_000,
+    });
+    const state = new AgentState();
+    const metrics = new AgentMetrics({ version: 't', probes, defaults: false });
+    let ready = 0;
+    const sched = new Scheduler({
+      settings: s,
+      probes,
+      discover: async (x) => env(x, ['127.0.0.1']),
+      state,
+      metrics,
+      log: quiet,
+      onReady: () => ready++,
+    });
+    sched.start();
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await sched.stop(1000)).toBe(true);
+    expect(ready).toBe(1);
+    expect(state.ready).toBe(true);
+    expect(track.max).toBe(2);
+    const count = (id: string) => track.runs.filter((r) => r === id).length;
+    expect(count('a')).toBeGreaterThanOrEqual(4);
+    for (const id of ['b', 'c', 'd']) expect(count(id)).toBe(1);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/cloudhsm_probe_success\{probe="a"\} 1/);
+    expect(text).toMatch(/fake_a_up\{ip="127.0.0.1"\} 1/);
+    expect(text).toMatch(/cloudhsm_agent_ready 1/);
+  });
+
+  it('turns an overrun into a timeout result and a throw into an error, and carries on', async () => {
+    const track = { now: 0, max: 0, runs: [] as string[] };
+    const probes = [
+      fakeProbe('slow', { ms: 1000, track }),
+      fakeProbe('broken', { ms: 1, track, throws: true }),
+    ];
+    const s = settings({ intervalsMs: { discovery: 60_000, broken: 50 } });
+    const state = new AgentState();
+    const metrics = new AgentMetrics({ version: 't', probes, defaults: false });
+    const sched = new Scheduler({
+      settings: s,
+      probes,
+      discover: async (x) => env(x, ['127.0.0.1']),
+      state,
+      metrics,
+      log: quiet,
+    });
+    sched.start();
+    await new Promise((r) => setTimeout(r, 400));
+    await sched.stop(2000);
+    expect(state.runs.get('slow')?.result).toBe('timeout');
+    expect(state.runs.get('broken')?.result).toBe('error');
+    expect(track.runs.filter((r) => r === 'broken').length).toBeGreaterThan(2);
+    expect(state.findings().map((f) => f.id)).toEqual(
+      expect.arrayContaining(['probe.timeout', 'probe.error']),
+    );
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/cloudhsm_probe_success\{probe="slow"\} 0/);
+    expect(text).toMatch(/cloudhsm_finding_status\{id="probe.error",target="broken"\} 3/);
+  });
+
+  it('re-runs probes when discovery changes the targets, and their metrics drop vanished targets', async () => {
+    const track = { now: 0, max: 0, runs: [] as string[] };
+    const probes = [fakeProbe('p', { ms: 1, track })];
+    let ips = ['127.0.0.1', '127.0.0.2'];
+    const s = settings({ intervalsMs: { discovery: 100, p: 60_000 } });
+    const state = new AgentState();
+    const metrics = new AgentMetrics({ version: 't', probes, defaults: false });
+    const sched = new Scheduler({
+      settings: s,
+      probes,
+      discover: async (x) => env(x, ips),
+      state,
+      metrics,
+      log: quiet,
+    });
+    sched.start();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await metrics.registry.metrics()).toContain('fake_p_up{ip="127.0.0.2"} 1');
+    ips = ['127.0.0.1', '127.0.0.3'];
+    await new Promise((r) => setTimeout(r, 250));
+    await sched.stop(1000);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('fake_p_up{ip="127.0.0.3"} 1');
+    expect(text).not.toContain('127.0.0.2');
+    expect(track.runs.length).toBe(2);
+  });
+});
+
+describe('scheduler shutdown', () => {
+  it('lets an in-flight probe finish within the drain deadline, and cuts it short past it', async () => {
+    for (const [probeMs, drainMs, drained] of [
+      [150, 1000, true],
+      [5000, 100, false],
+    ] as const) {
+      const track = { now: 0, max: 0, runs: [] as string[] };
+      const probe = fakeProbe('p', { ms: probeMs, track });
+      const long = { ...probe, deadlineMs: () => 10_000 };
+      const s = settings({ intervalsMs: { discovery: 60_000 } });
+      const state = new AgentState();
+      const metrics = new AgentMetrics({ version: 't', probes: [long], defaults: false });
+      const sched = new Scheduler({
+        settings: s,
+        probes: [long],
+        discover: async (x) => env(x, ['127.0.0.1']),
+        state,
+        metrics,
+        log: quiet,
+      });
+      sched.start();
+      await waitUntil(() => track.now === 1);
+      const t0 = Date.now();
+      expect(await sched.stop(drainMs)).toBe(drained);
+      expect(Date.now() - t0).toBeLessThan(drainMs + 1500);
+      // A drained run is a result; one cut short by the shutdown is not.
+      expect(state.runs.has('p')).toBe(drained);
+    }
+  });
+});
+
+async function waitUntil(fn: () => boolean) {
+  for (let i = 0; i < 200 && !fn(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(fn()).toBe(true);
+}
+
+describe('metrics', () => {
+  it('renders OpenMetrics and then the text format with counter names intact', async () => {
+    const m = new AgentMetrics({ version: '1.2.3', probes: [], defaults: false });
+    m.awsApiError('cloudhsmv2', 'DescribeClusters', 'ThrottlingException');
+    const om = await m.render('results', true);
+    expect(om.contentType).toMatch(/openmetrics/);
+    expect(om.body).toContain(
+      'cloudhsm_aws_api_errors_total{service="cloudhsmv2",operation="DescribeClusters",code="ThrottlingException"} 1',
+    );
+    const text = await m.render('results', false);
+    expect(text.contentType).toMatch(/^text\/plain/);
+    expect(text.body).toContain('# TYPE cloudhsm_aws_api_errors_total counter');
+    expect(text.body).toContain('cloudhsm_agent_build_info{version="1.2.3"');
+  });
+
+  it('keeps the worst status of findings sharing an id and target, and forgets old findings', async () => {
+    const m = new AgentMetrics({ version: 't', probes: [], defaults: false });
+    const f = (id: string, status: 'pass' | 'fail', target = 't') => ({
+      id,
+      status,
+      target,
+      message: '',
+      evidence: {},
+    });
+    m.setFindings([f('x', 'pass'), f('x', 'fail'), f('y', 'pass')]);
+    let text = await m.registry.metrics();
+    expect(text).toContain('cloudhsm_finding_status{id="x",target="t"} 4');
+    m.setFindings([f('x', 'pass')]);
+    text = await m.registry.metrics();
+    expect(text).toContain('cloudhsm_finding_status{id="x",target="t"} 0');
+    expect(text).not.toContain('id="y"');
+  });
+});
+
+describe('web config', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hsmwatch-webcfg-'));
+  const load = (text: string) => {
+    writeFileSync(join(dir, 'web.yml'), text);
+    return () => loadWebConfig(join(dir, 'web.yml'));
+  };
+
+  it.each([
+    ['unknown: 1\n', 'web.yml: (top level): unknown key unknown'],
+    ['basic_auth_users:\n  bob: hunter2\n', 'basic_auth_users.bob: must be a bcrypt hash'],
+    ['tls_server_config:\n  key_file: k.pem\n', 'tls_server_config: needs cert_file and key_file'],
+    [
+      'tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n',
+      'tls_server_config.cert_file: cannot read c.pem (ENOENT)',
+    ],
+    ['tls_server_config:\n  min_version: TLS99\n', 'tls_server_config.min_version:'],
+    ['basic_auth_users: [\n', 'not valid YAML'],
+  ])('rejects %j', (text, message) => {
+    expect(load(text)).toThrow(message);
+  });
+
+  it('accepts an empty file and basic auth users', async () => {
+    expect(load('')().tls).toBeNull();
+    const hash = bcrypt.hashSync('pw', 4);
+    const c = load(
+      `basic_auth_users:\n  alice: '${hash}'\nhttp_server_config:\n  headers:\n    X-Frame-Options: deny\n`,
+    )();
+    expect(c.headers).toEqual({ 'X-Frame-Options': 'deny' });
+    const auth = new BasicAuth(c.users);
+    const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+    expect(await auth.check(basic('alice', 'pw'))).toBe(true);
+    expect(await auth.check(basic('alice', 'pw'))).toBe(true); // cached
+    expect(await auth.check(basic('alice', 'nope'))).toBe(false);
+    expect(await auth.check(basic('mallory', 'pw'))).toBe(false);
+    expect(await auth.check(undefined)).toBe(false);
+    expect(await auth.check('Bearer x')).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('listen address, logs, status page', () => {
+  it('parses exporter-style listen addresses', () => {
+    expect(parseListenAddress(':10223')).toEqual({ host: undefined, port: 10223 });
+    expect(parseListenAddress('127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(parseListenAddress('[::1]:10223')).toEqual({ host: '::1', port: 10223 });
+    expect(() => parseListenAddress('10223')).toThrow('must be [host]:port');
+    expect(() => parseListenAddress(':70000')).toThrow();
+  });
+
+  it('writes JSON lines, or readable text, and errors as their message only', () => {
+    const lines: string[] = [];
+    const out = { write: (s: string) => lines.push(s) };
+    const now = () => new Date('2026-11-30T10:00:00Z');
+    makeLogger({ out, format: 'json', now }).warn('x', {
+      error: Object.assign(new Error('bad'), { code: 'EX' }),
+      n: 1,
+    });
+    makeLogger({ out, format: 'text', now }).info('hello world', { a: 'b c' });
+    makeLogger({ out, format: 'json', level: 'warn', now }).info('dropped');
+    expect(JSON.parse(lines[0]!)).toEqual({
+      time: '2026-11-30T10:00:00.000Z',
+      level: 'warn',
+      msg: 'x',
+      error: { message: 'bad', code: 'EX' },
+      n: 1,
+    });
+    expect(lines[1]).toBe('10:00:00.000 INFO  hello world  a="b c"\n');
+    expect(lines).toHaveLength(2);
+  });
+
+  it('escapes every value on the status page', () => {
+    const state = new AgentState();
+    const s = settings();
+    const e = env(s, ['127.0.0.1']);
+    e.findings.push({
+      id: 'x',
+      status: 'fail',
+      target: '<script>alert(1)</script>',
+      message: '"quoted" & <b>',
+      evidence: {},
+    });
+    state.setEnvironment(e, { at: Date.now(), ok: true, lastSuccessAt: Date.now(), staleSince: null });
+    const html = renderStatusPage(state, { version: '<v>' });
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('&quot;quoted&quot; &amp; &lt;b&gt;');
+    expect(html).toContain('version &lt;v&gt;');
+  });
+});
+
+describe('metrics endpoint', () => {
+  it('serves the results and process parts, gzipped as one stream, and re-renders results only after a change', async () => {
+    const { AgentServer } = await import('../../src/agent/server.js');
+    const { EMPTY_WEB_CONFIG } = await import('../../src/agent/web-config.js');
+    const { gunzipSync } = await import('node:zlib');
+    const metrics = new AgentMetrics({ version: 't', probes: [] });
+    const server = new AgentServer({
+      state: new AgentState(),
+      metrics,
+      log: quiet,
+      web: EMPTY_WEB_CONFIG,
+      version: 't',
+      metricsCacheMs: 0,
+    });
+    const addr = await server.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const url = `http://127.0.0.1:${addr.port}/metrics`;
+      const plain = await (await fetch(url, { headers: { 'accept-encoding': 'identity' } })).text();
+      expect(plain).toContain('cloudhsm_agent_ready 0');
+      expect(plain).toContain('process_resident_memory_bytes');
+      const { request } = await import('node:http');
+      const raw = await new Promise<Buffer>((resolve, reject) => {
+        request(url, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+          expect(res.headers['content-encoding']).toBe('gzip');
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d)).on('end', () => resolve(Buffer.concat(chunks)));
+        })
+          .on('error', reject)
+          .end();
+      });
+      const unzipped = gunzipSync(raw).toString();
+      expect(unzipped).toContain('cloudhsm_agent_ready 0');
+      expect(unzipped).toContain('process_resident_memory_bytes');
+      metrics.setReady(true);
+      expect(await (await fetch(url)).text()).toContain('cloudhsm_agent_ready 1');
+      const om = await (await fetch(url, { headers: { accept: 'application/openmetrics-text' } })).text();
+      expect(om.match(/# EOF/g)).toHaveLength(1);
+      expect(om.endsWith('# EOF\n')).toBe(true);
+    } finally {
+      await server.close(1000);
+    }
+  });
+});
