@@ -1,6 +1,8 @@
 // Live reachability: a TCP connect to every HSM address on every configured port.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { mapLimit } from '../src/concurrency.js';
 import { formatMs } from '../src/duration.js';
+import { LabelPruner } from '../src/metrics.js';
 import type { ClientEni, HsmTarget, LiveResult, LiveState } from '../src/model.js';
 import { defineProbe, type PathContribution, type ProbeFinding } from '../src/probe.js';
 import { type ConnectResult, tcpConnect } from './support/tcp-connect.js';
@@ -119,4 +121,58 @@ export const hsmReachability = defineProbe({
     );
     return { findings, paths };
   },
+  declareMetrics: (registry) => declareReachabilityMetrics(registry),
 });
+
+const FAILURE_REASONS = ['refused', 'timeout', 'unreachable', 'error'] as const;
+
+/** cloudhsm_hsm_port_up, connect latency and failures per HSM address and port. */
+export function declareReachabilityMetrics(registry: Registry) {
+  const registers = [registry];
+  const labelNames = ['cluster', 'hsm', 'ip', 'port'] as const;
+  const up = new Gauge({
+    name: 'cloudhsm_hsm_port_up',
+    help: 'Whether the last TCP connect to the HSM address and port succeeded (1) or not (0).',
+    labelNames,
+    registers,
+  });
+  const connect = new Histogram({
+    name: 'cloudhsm_hsm_connect_duration_seconds',
+    help: 'Duration of successful TCP connects to the HSM address and port.',
+    labelNames,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+  const failures = new Counter({
+    name: 'cloudhsm_hsm_probe_failures_total',
+    help: 'Failed TCP connects to the HSM address and port by reason: refused, timeout, unreachable, error.',
+    labelNames: [...labelNames, 'reason'],
+    registers,
+  });
+  const upPruner = new LabelPruner();
+  const connectPruner = new LabelPruner();
+  const failuresPruner = new LabelPruner();
+  return (outcome: { paths?: PathContribution[] }) => {
+    const seen = new Map<string, Record<(typeof labelNames)[number], string>>();
+    for (const p of outcome.paths ?? []) {
+      if (!p.live) continue;
+      const labels = { cluster: p.clusterId ?? '', hsm: p.hsmId ?? '', ip: p.eniIp, port: String(p.port) };
+      // Several client ENIs give one connect per address and port: count it once.
+      const key = `${labels.ip}|${labels.port}`;
+      if (seen.has(key)) continue;
+      seen.set(key, labels);
+      up.set(labels, p.live.state === 'open' ? 1 : 0);
+      if (p.live.state === 'open') connect.observe(labels, p.live.connectMs / 1000);
+      else failures.inc({ ...labels, reason: p.live.state });
+      // Every reason exists from the start, so rate() and increase() see the first failure.
+      for (const reason of FAILURE_REASONS) failures.inc({ ...labels, reason }, 0);
+    }
+    const current = [...seen.values()];
+    upPruner.keep(up, current);
+    connectPruner.keep(connect, current);
+    failuresPruner.keep(
+      failures,
+      current.flatMap((l) => FAILURE_REASONS.map((reason) => ({ ...l, reason }))),
+    );
+  };
+}

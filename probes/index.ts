@@ -1,9 +1,27 @@
 // The one list of probes. Adding a probe = adding its file and one line here.
 import { ENGINE_FINDINGS } from '../src/findings.js';
 import type { ProbeDefinition } from '../src/probe.js';
+import { clientConfig } from './client-config.js';
+import { clockSkew } from './clock-skew.js';
+import { credentials } from './credentials.js';
 import { hsmReachability } from './hsm-reachability.js';
+import { hsmTls } from './hsm-tls.js';
+import { networkPath } from './network-path.js';
+import { pathCorrelation } from './path-correlation.js';
+import { permissions } from './permissions.js';
+import { tlsEndpoints } from './tls-endpoints.js';
 
-export const PROBES: readonly ProbeDefinition[] = [hsmReachability];
+export const PROBES: readonly ProbeDefinition[] = [
+  hsmReachability,
+  networkPath,
+  pathCorrelation,
+  tlsEndpoints,
+  clockSkew,
+  credentials,
+  hsmTls,
+  clientConfig,
+  permissions,
+];
 
 /** The closed catalogue of finding ids: the engine's and every probe's. */
 export const FINDING_CATALOGUE: Readonly<Record<string, { summary: string; probe: string }>> = (() => {

@@ -2,9 +2,15 @@
 import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { PROBES } from '../probes/index.js';
-import { ConfigError, loadConfigFile, resolveSettings, type Settings, validateConfig } from './config.js';
-import { type Diagnosis, diagnose, UsageError } from './diagnose.js';
+import {
+  ConfigError,
+  loadConfigFile,
+  resolveSettings,
+  type Settings,
+  UsageError,
+  validateConfig,
+} from './config.js';
+import type { Diagnosis } from './diagnose.js';
 import { packageRoot } from './paths.js';
 import { makeProgress } from './progress.js';
 import { exitCodeFor } from './report/build.js';
@@ -24,6 +30,7 @@ export function version(): string {
 /** Options shared by every command that discovers and probes. */
 export function withDiagnoseOptions<T>(y: Argv<T>) {
   return y
+    .strict()
     .option('config', {
       type: 'string',
       describe: 'YAML config file (same keys as the flags)',
@@ -84,7 +91,8 @@ export function withDiagnoseOptions<T>(y: Argv<T>) {
     .option('probe', {
       type: 'string',
       array: true,
-      describe: `run only these probes (${PROBES.map((p) => p.id).join(', ')})`,
+      // Probe ids are not listed here: loading the probes would load the AWS SDK on every start.
+      describe: 'run only these probes (a wrong id is answered with the list)',
       requiresArg: true,
     })
     .option('skip-probe', {
@@ -93,6 +101,13 @@ export function withDiagnoseOptions<T>(y: Argv<T>) {
       describe: 'do not run these probes',
       requiresArg: true,
     });
+}
+
+interface AgentArgs extends DiagnoseArgs {
+  'web.listen-address'?: string | undefined;
+  'web.config.file'?: string | undefined;
+  'log.level'?: 'debug' | 'info' | 'warn' | 'error' | undefined;
+  'log.format'?: 'json' | 'text' | undefined;
 }
 
 interface DiagnoseArgs {
@@ -149,6 +164,8 @@ export async function runDiagnose(argv: DiagnoseArgs, io: Io): Promise<number> {
   const settings = settingsFromArgs(argv);
   const progress = makeProgress(io.stderr, wantColour(io.stderr));
   try {
+    // Loaded on use: the AWS SDK takes most of the start-up time.
+    const { diagnose } = await import('./diagnose.js');
     const d = await diagnose(settings, { progress: progress.update });
     progress.done();
     return await printDiagnosis(d, settings, io);
@@ -212,6 +229,165 @@ export function buildCli(args: string[], io: Io, setExit: (code: number) => void
         return runDemoCommand(argv, io);
       }),
     )
+    .command(
+      'snapshot',
+      'capture what discovery reads (AWS answers, instance facts) into one JSON file',
+      (y) =>
+        withDiagnoseOptions(y)
+          .option('out', { type: 'string', describe: 'file to write (default: stdout)', requiresArg: true })
+          .example(
+            '$0 snapshot --out hsmwatch-snapshot.json',
+            'then: hsmwatch analyze hsmwatch-snapshot.json',
+          ),
+      guard(async (argv: DiagnoseArgs & { out?: string }) => {
+        const { runSnapshot } = await import('./netpath-cli.js');
+        return runSnapshot(argv, io);
+      }),
+    )
+    .command(
+      'analyze <file>',
+      'run every static check (security groups, NACLs, routes) on a snapshot, offline',
+      (y) =>
+        y
+          .strict()
+          .positional('file', { type: 'string', describe: 'snapshot JSON file', demandOption: true })
+          .option('output', { alias: 'o', choices: ['text', 'json'] as const, describe: 'report format' })
+          .option('cluster-id', {
+            type: 'string',
+            array: true,
+            describe: 'clusters to analyse',
+            requiresArg: true,
+          })
+          .option('strict', { type: 'boolean', describe: 'exit 1 on warnings too' })
+          .option('ephemeral-ports', {
+            type: 'string',
+            describe: "the client's ephemeral port range for return traffic",
+            defaultDescription: '1024-65535',
+            requiresArg: true,
+          })
+          .option('probe', {
+            type: 'string',
+            array: true,
+            describe: 'run only these probes',
+            requiresArg: true,
+          })
+          .option('skip-probe', {
+            type: 'string',
+            array: true,
+            describe: 'do not run these probes',
+            requiresArg: true,
+          })
+          .example('$0 analyze snapshot.json --output json', 'the report, with no network access at all'),
+      guard(async (argv: import('./netpath-cli.js').AnalyzeArgs) => {
+        const { runAnalyze } = await import('./netpath-cli.js');
+        return runAnalyze(argv, io);
+      }),
+    )
+    .command(
+      'tls <targets..>',
+      'the TLS checks against any endpoint: versions, suites, forward secrecy, certificate, interception',
+      (y) =>
+        y
+          .positional('targets', { type: 'string', array: true, describe: 'HOST[:PORT] (default port 443)' })
+          .option('config', { type: 'string', describe: 'YAML config file', requiresArg: true })
+          .option('output', { alias: 'o', choices: ['text', 'json'] as const, describe: 'report format' })
+          .option('timeout', {
+            type: 'string',
+            describe: 'deadline of one handshake',
+            defaultDescription: '5s',
+            requiresArg: true,
+          })
+          .option('ca-bundle', {
+            type: 'string',
+            describe: 'PEM file of trusted CAs instead of the system store',
+            requiresArg: true,
+          })
+          .option('proxy', {
+            type: 'string',
+            describe: 'HTTP proxy for CONNECT (default: HTTPS_PROXY)',
+            requiresArg: true,
+          })
+          .option('noproxy', {
+            type: 'string',
+            describe: 'hosts not to proxy, as curl --noproxy (default: NO_PROXY)',
+            requiresArg: true,
+          })
+          .option('warn-days', {
+            type: 'number',
+            describe: 'warn when the certificate expires sooner',
+            defaultDescription: '30',
+            requiresArg: true,
+          })
+          .option('aws', {
+            type: 'boolean',
+            describe: 'hold the targets to AWS expectations (TLS 1.3, Amazon chain) whatever their names',
+          })
+          .option('strict', { type: 'boolean', describe: 'exit 1 on warnings too' })
+          .example(
+            '$0 tls sts.us-east-1.amazonaws.com',
+            'versions, suites, certificate and interception check',
+          )
+          .example(
+            '$0 tls vpce-0abc.ec2.us-east-1.vpce.amazonaws.com:443 --output json',
+            'the endpoints[] and findings[] objects',
+          ),
+      guard(async (argv: import('./tls/command.js').TlsArgs) => {
+        const { runTlsCommand } = await import('./tls/command.js');
+        return runTlsCommand(argv, io);
+      }),
+    )
+    .command(
+      'iam-policy',
+      'print the least-privilege IAM policy hsmwatch needs (read-only actions)',
+      (y) => y.strict(),
+      guard(async () => (await import('./netpath-cli.js')).runIamPolicy(io)),
+    )
+    .command(
+      'agent',
+      'daemon: probe on a schedule, serve /metrics, /report and a status page',
+      (y) =>
+        withDiagnoseOptions(y)
+          .parserConfiguration({ 'dot-notation': false })
+          .option('web.listen-address', {
+            type: 'string',
+            describe: 'address to listen on ([host]:port)',
+            defaultDescription: ':10223',
+            requiresArg: true,
+          })
+          .option('web.config.file', {
+            type: 'string',
+            describe: 'exporter-toolkit web config: TLS and basic auth',
+            requiresArg: true,
+          })
+          .option('log.level', {
+            choices: ['debug', 'info', 'warn', 'error'] as const,
+            describe: 'least severe log level written',
+            defaultDescription: 'info',
+          })
+          .option('log.format', {
+            choices: ['json', 'text'] as const,
+            describe: 'log format on stdout',
+            defaultDescription: 'text on a terminal, else json',
+          })
+          .example('$0 agent', 'discover the cluster(s) and serve metrics on :10223')
+          .example(
+            '$0 agent --config /etc/hsmwatch/config.yaml --web.config.file /etc/hsmwatch/web.yaml',
+            '',
+          ),
+      guard(async (argv: AgentArgs) => {
+        const { runAgent } = await import('./agent/index.js');
+        const web: Record<string, unknown> = {};
+        if (argv['web.listen-address'] !== undefined) web.listenAddress = argv['web.listen-address'];
+        if (argv['web.config.file'] !== undefined) web.configFile = argv['web.config.file'];
+        const webLayer = validateConfig(Object.keys(web).length ? { web } : {}, 'command line', true);
+        return runAgent({
+          loadSettings: () => settingsFromArgs(argv, webLayer),
+          version: version(),
+          ...(argv['log.level'] ? { logLevel: argv['log.level'] } : {}),
+          ...(argv['log.format'] ? { logFormat: argv['log.format'] } : {}),
+        });
+      }),
+    )
     .example('$0 diagnose', 'check this instance against its cluster(s)')
     .example('$0 demo --scenario hsm-down', 'see a report without an AWS account')
     .demandCommand(1, 'name a command (see --help)')
@@ -225,14 +401,22 @@ export function buildCli(args: string[], io: Io, setExit: (code: number) => void
       if (err) throw err;
       io.stderr.write(`hsmwatch: ${msg}\nRun 'hsmwatch --help' for usage.\n`);
       setExit(EXIT.usage);
+      // yargs would still run the command's handler after a failed validation unless we throw.
+      throw new UsageAbort();
     });
 }
+
+class UsageAbort extends Error {}
 
 export async function main(args: string[] = hideBin(process.argv)): Promise<void> {
   const io = { stdout: process.stdout, stderr: process.stderr };
   let code = 0;
-  await buildCli(args, io, (c) => {
-    code = c;
-  }).parseAsync();
+  try {
+    await buildCli(args, io, (c) => {
+      code = c;
+    }).parseAsync();
+  } catch (e) {
+    if (!(e instanceof UsageAbort)) throw e;
+  }
   process.exitCode = code;
 }

@@ -26,6 +26,36 @@ export interface Settings {
   imds: { endpoint: string | undefined; disabled: boolean; timeoutMs: number };
   aws: { maxAttempts: number; timeoutMs: number };
   probes: { only: string[]; skip: string[] };
+  /** PEM file of the CAs trusted for HTTPS to AWS, instead of the system store (else AWS_CA_BUNDLE). */
+  caBundle: string | undefined;
+  /** Proxy for HTTPS to AWS (else HTTPS_PROXY) and the hosts exempted from it (else NO_PROXY). */
+  proxy: string | undefined;
+  noProxy: string | undefined;
+  /** TLS checks of the AWS endpoints and `hsmwatch tls`. */
+  tls: {
+    timeoutMs: number;
+    certWarnDays: number;
+    /** Also check the FIPS endpoint names of each service. */
+    fips: boolean;
+    /** VPC interface endpoint DNS names to check, per service. */
+    vpcEndpoints: Partial<Record<Service, string>>;
+    /** SHA-256 fingerprints of extra roots accepted as AWS's own (the simulation's test PKI). */
+    awsRoots: string[];
+  };
+  /** HSM side: the cluster's trust anchor and the TLS port of the HSMs. */
+  hsm: { trustAnchor: string; tlsPort: number };
+  /** Where the CloudHSM Client SDK 5 (and 3) configuration files are. */
+  clientSdk: { configDir: string };
+  /** `hsmwatch agent`: schedule per probe id ('discovery' for re-discovery), jitter, bounds. */
+  agent: {
+    intervalsMs: Record<string, number>;
+    defaultIntervalMs: number;
+    /** Fraction of the interval added or removed at random, 0..0.5. */
+    jitter: number;
+    maxConcurrentProbes: number;
+    drainTimeoutMs: number;
+  };
+  web: { listenAddress: string; configFile: string | undefined };
 }
 
 export const DEFAULTS: Settings = {
@@ -43,10 +73,29 @@ export const DEFAULTS: Settings = {
   imds: { endpoint: undefined, disabled: false, timeoutMs: 1000 },
   aws: { maxAttempts: 3, timeoutMs: 10_000 },
   probes: { only: [], skip: [] },
+  caBundle: undefined,
+  proxy: undefined,
+  noProxy: undefined,
+  tls: { timeoutMs: 5000, certWarnDays: 30, fips: false, vpcEndpoints: {}, awsRoots: [] },
+  hsm: { trustAnchor: '/opt/cloudhsm/etc/customerCA.crt', tlsPort: 2223 },
+  clientSdk: { configDir: '/opt/cloudhsm/etc' },
+  agent: {
+    intervalsMs: { discovery: 300_000, reachability: 15_000 },
+    defaultIntervalMs: 300_000,
+    jitter: 0.1,
+    maxConcurrentProbes: 4,
+    drainTimeoutMs: 10_000,
+  },
+  web: { listenAddress: ':10223', configFile: undefined },
 };
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
+}
+
+/** A request that cannot be carried out as given (exit 2), found after parsing. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
 }
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -114,6 +163,56 @@ export const fileSchema = z.strictObject({
   probes: z
     .strictObject({ only: listOf(z.string()).optional(), skip: listOf(z.string()).optional() })
     .optional(),
+  caBundle: z.string().min(1).optional(),
+  proxy: url.optional(),
+  noProxy: z.string().optional(),
+  tls: z
+    .strictObject({
+      timeout: duration.optional(),
+      certWarnDays: z.number().int().min(0).max(3650).optional(),
+      fips: z.boolean().optional(),
+      vpcEndpoints: z
+        .strictObject({
+          cloudhsmv2: z.string().min(1).optional(),
+          ec2: z.string().min(1).optional(),
+          sts: z.string().min(1).optional(),
+        })
+        .optional(),
+      awsRoots: listOf(
+        z.string().regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, 'must be a SHA-256 fingerprint AA:BB:...'),
+      ).optional(),
+    })
+    .optional(),
+  hsm: z
+    .strictObject({
+      trustAnchor: z.string().min(1).optional(),
+      tlsPort: z.number().int().min(1).max(65535).optional(),
+    })
+    .optional(),
+  clientSdk: z.strictObject({ configDir: z.string().min(1).optional() }).optional(),
+  agent: z
+    .strictObject({
+      intervals: z
+        .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a probe id or "discovery"'), duration)
+        .optional(),
+      defaultInterval: duration.optional(),
+      jitter: z.number().min(0).max(0.5).optional(),
+      maxConcurrentProbes: z.number().int().min(1).max(64).optional(),
+      drainTimeout: duration.optional(),
+    })
+    .optional(),
+  web: z
+    .strictObject({
+      listenAddress: z
+        .string()
+        .regex(
+          /^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/,
+          'must be [host]:port, e.g. :10223 or 127.0.0.1:10223',
+        )
+        .optional(),
+      configFile: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 export type ConfigInput = z.input<typeof fileSchema>;
@@ -127,6 +226,8 @@ const FLAG_FOR: Record<string, string> = {
   timeout: '--timeout',
   'probes.only': '--probe',
   'probes.skip': '--skip-probe',
+  'web.listenAddress': '--web.listen-address',
+  'web.configFile': '--web.config.file',
 };
 
 function formatIssues(error: z.ZodError, where: string, flags: boolean): string {
@@ -198,6 +299,24 @@ export function resolveSettings(...layers: ConfigValues[]): Settings {
     if (c.aws?.timeout !== undefined) s.aws.timeoutMs = c.aws.timeout;
     if (c.probes?.only !== undefined) s.probes.only = c.probes.only;
     if (c.probes?.skip !== undefined) s.probes.skip = c.probes.skip;
+    if (c.caBundle !== undefined) s.caBundle = c.caBundle;
+    if (c.proxy !== undefined) s.proxy = c.proxy;
+    if (c.noProxy !== undefined) s.noProxy = c.noProxy;
+    if (c.tls?.timeout !== undefined) s.tls.timeoutMs = c.tls.timeout;
+    if (c.tls?.certWarnDays !== undefined) s.tls.certWarnDays = c.tls.certWarnDays;
+    if (c.tls?.fips !== undefined) s.tls.fips = c.tls.fips;
+    if (c.tls?.vpcEndpoints) Object.assign(s.tls.vpcEndpoints, stripUndefined(c.tls.vpcEndpoints));
+    if (c.tls?.awsRoots !== undefined) s.tls.awsRoots = c.tls.awsRoots.map((f) => f.toUpperCase());
+    if (c.hsm?.trustAnchor !== undefined) s.hsm.trustAnchor = c.hsm.trustAnchor;
+    if (c.hsm?.tlsPort !== undefined) s.hsm.tlsPort = c.hsm.tlsPort;
+    if (c.clientSdk?.configDir !== undefined) s.clientSdk.configDir = c.clientSdk.configDir;
+    if (c.agent?.intervals) Object.assign(s.agent.intervalsMs, c.agent.intervals);
+    if (c.agent?.defaultInterval !== undefined) s.agent.defaultIntervalMs = c.agent.defaultInterval;
+    if (c.agent?.jitter !== undefined) s.agent.jitter = c.agent.jitter;
+    if (c.agent?.maxConcurrentProbes !== undefined) s.agent.maxConcurrentProbes = c.agent.maxConcurrentProbes;
+    if (c.agent?.drainTimeout !== undefined) s.agent.drainTimeoutMs = c.agent.drainTimeout;
+    if (c.web?.listenAddress !== undefined) s.web.listenAddress = c.web.listenAddress;
+    if (c.web?.configFile !== undefined) s.web.configFile = c.web.configFile;
   }
   return s;
 }

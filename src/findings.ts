@@ -20,6 +20,10 @@ export const ENGINE_FINDINGS = {
   'discovery.region': { summary: 'An AWS region is known (flag, config, environment, profile or IMDS).' },
   'discovery.cloudhsm': { summary: 'CloudHSM DescribeClusters answered and listed the clusters to check.' },
   'discovery.cluster': { summary: 'A cluster is ACTIVE and has HSMs.' },
+  'discovery.ec2': {
+    summary:
+      'EC2 answered the reads the path checks need (instances, ENIs, security groups, subnets, NACLs, routes).',
+  },
   'discovery.targets': { summary: 'There is at least one HSM address to check.' },
   'hsm.state': { summary: 'The HSM is ACTIVE.' },
   'probe.error': {

@@ -2,7 +2,9 @@
 // protocols (awsJson1.1 for CloudHSM; the query protocol with XML answers for EC2 and STS), answers
 // only the read operations hsmwatch uses, and records every call.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { SecureVersion } from 'node:tls';
 import type { Snapshot } from '../snapshot.js';
 import type { AwsFault } from './scenario.js';
 
@@ -76,11 +78,23 @@ export interface SimAwsOptions {
   /** Operation handlers by "service:Operation"; the keys are the only operations answered. */
   operations: Record<string, OperationHandler>;
   protocols: Protocol[];
+  /** Serve HTTPS with this test PKI (and TLS configuration) instead of plain HTTP. */
+  tls?: {
+    key: string;
+    cert: string;
+    minVersion?: SecureVersion;
+    maxVersion?: SecureVersion;
+    ciphers?: string;
+  };
+  /** Offset of the Date header from the real time (a simulated clock skew of this host). */
+  clockSkewMs?: number;
 }
 
 export class SimulatedAws {
   readonly calls: SimCall[] = [];
   private server: Server | undefined;
+  /** The same API over HTTPS (when `tls` is given), beside the plain-HTTP one. */
+  private tlsServer: Server | undefined;
   private faultCounts = new Map<string, number>();
   snapshot: Snapshot;
 
@@ -99,27 +113,50 @@ export class SimulatedAws {
     return `http://127.0.0.1:${a.port}`;
   }
 
+  /** The HTTPS endpoint (test PKI), or the HTTP one when the simulation has no TLS configured. */
+  get tlsUrl(): string {
+    const a = this.tlsServer?.address() as AddressInfo | undefined;
+    return a ? `https://127.0.0.1:${a.port}` : this.url;
+  }
+
   async start(port = 0): Promise<this> {
-    this.server = createServer((req, res) => {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
+      if (this.o.clockSkewMs) res.setHeader('date', new Date(Date.now() + this.o.clockSkewMs).toUTCString());
       this.handle(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(500);
         res.end();
       });
-    });
+    };
+    this.server = createServer(listener);
     this.server.keepAliveTimeout = 1000;
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, '127.0.0.1', () => resolve());
     });
+    const tls = this.o.tls;
+    if (tls) {
+      const t = createHttpsServer({ ...tls }, listener);
+      t.on('tlsClientError', () => {}); // scanners and enumeration abort handshakes
+      t.keepAliveTimeout = 1000;
+      this.tlsServer = t;
+      await new Promise<void>((resolve, reject) => {
+        t.once('error', reject);
+        t.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
     return this;
   }
 
   async stop(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
+    const servers = [this.server, this.tlsServer].filter((s): s is Server => s !== undefined);
     this.server = undefined;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    this.tlsServer = undefined;
+    await Promise.all(
+      servers.map((s) => {
+        s.closeAllConnections();
+        return new Promise<void>((resolve) => s.close(() => resolve()));
+      }),
+    );
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -52,7 +52,7 @@ export async function runDemoCommand(
     const s = world.apply(settings);
     const note = [
       `hsmwatch demo — scenario "${scenario.name}": ${scenario.description}`,
-      `  simulated AWS APIs at ${world.aws.url}, IMDS at ${world.imds?.url ?? '(absent)'}, ${world.hsmAddresses.length} HSM address(es) on loopback${inNetns ? ' inside a private network namespace' : ''}`,
+      `  simulated AWS APIs at ${world.aws.tlsUrl}, IMDS at ${world.imds?.url ?? '(absent)'}, ${world.hsmAddresses.length} HSM address(es) on loopback${inNetns ? ' inside a private network namespace' : ''}`,
       '',
     ].join('\n');
     // In JSON mode stdout holds the report alone.

@@ -1,6 +1,14 @@
 // Simulated HSMs: TCP listeners on their ENI addresses (127.0.0.0/8, or addresses inside a private
 // network namespace). A port with no listener answers a connect with a TCP reset.
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+
+/** TLS on one port (2223): the HSM presents its certificate chain (leaf + cluster certificate). */
+export interface HsmTls {
+  port: number;
+  key: string;
+  cert: string;
+}
 
 export interface HsmEndpoint {
   ip: string;
@@ -11,18 +19,31 @@ export class SimulatedHsms {
   private readonly servers = new Map<string, Server>();
   private readonly sockets = new Set<Socket>();
 
+  constructor(private readonly tls?: HsmTls) {}
+
   async start(endpoints: readonly HsmEndpoint[]): Promise<this> {
     for (const e of endpoints) await this.listen(e);
     return this;
   }
 
   private async listen({ ip, port }: HsmEndpoint): Promise<void> {
-    const server = createServer((socket) => {
+    const track = (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('error', () => {}); // scanners reset connections; that is no reason to crash
       socket.on('close', () => this.sockets.delete(socket));
       socket.setTimeout(30_000, () => socket.destroy());
-    });
+    };
+    let server: Server;
+    if (this.tls && port === this.tls.port) {
+      const tlsServer = createTlsServer({ key: this.tls.key, cert: this.tls.cert }, (s) =>
+        s.on('error', () => {}),
+      );
+      tlsServer.on('connection', track);
+      tlsServer.on('tlsClientError', () => {}); // plain TCP probes hang up without a handshake
+      server = tlsServer;
+    } else {
+      server = createServer(track);
+    }
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>
         reject(

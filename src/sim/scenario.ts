@@ -4,6 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import type { Snapshot } from '../snapshot.js';
+import type { SimIdentity } from './sts-api.js';
+import type { SimClientSdkSpec, SimTlsSpec } from './tls-world.js';
 
 export type NetworkAction = 'drop' | 'reset' | 'host-unreachable' | 'net-unreachable';
 
@@ -28,6 +30,16 @@ export interface Scenario {
     faults?: Record<string, AwsFault>;
     /** Page size per operation, to exercise NextToken paging. */
     pageSize?: Record<string, number>;
+    /** TLS of the simulated AWS endpoints (default: HTTPS with scenarios/pki, Node's defaults). */
+    awsTls?: SimTlsSpec;
+    /** How far the AWS endpoints' clock (their Date header) is from this host's, in seconds. */
+    clockSkewSeconds?: number;
+    /** A TLS-inspecting proxy (HTTPS_PROXY) between this host and the AWS endpoints. */
+    interceptingProxy?: boolean;
+    /** The Client SDK configuration on this host. */
+    clientSdk?: SimClientSdkSpec;
+    /** Who sts:GetCallerIdentity says the caller is. */
+    identity?: SimIdentity;
   };
   expect?: {
     exitCode?: number;

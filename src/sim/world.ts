@@ -6,9 +6,12 @@ import { DEFAULT_PORTS } from '../ports.js';
 import type { RawCluster, RawHsm } from '../snapshot.js';
 import { awsJsonProtocol, SimulatedAws } from './aws-server.js';
 import { CLOUDHSM_OPERATIONS } from './cloudhsm-api.js';
+import { EC2_OPERATIONS, ec2QueryProtocol } from './ec2-api.js';
 import { SimulatedHsms } from './hsm-listeners.js';
 import { SimulatedImds } from './imds-server.js';
 import type { Scenario } from './scenario.js';
+import { stsOperations, stsQueryProtocol } from './sts-api.js';
+import { applyTlsSettings, awsTls, hsmTls, startTlsExtras, withClusterCertificates } from './tls-world.js';
 
 /** Obviously fake credentials: the simulation checks requests are signed, not by whom. */
 export const DEMO_CREDENTIALS: StaticCredentials = {
@@ -23,6 +26,11 @@ export interface World {
   hsmAddresses: string[];
   /** Points settings at the simulation (endpoints, IMDS, region) whatever the user passed. */
   apply(settings: Settings): Settings;
+  /**
+   * Changes the world mid-run (e.g. an HSM replacement: a new ENI IP): the AWS API and IMDS answer
+   * from the new snapshot, and HSM listeners follow its addresses (old ones stop, new ones start).
+   */
+  setSnapshot(snapshot: Scenario['snapshot']): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,10 +46,14 @@ export function hsmAddresses(scenario: Scenario): string[] {
 
 export const isLoopback = (ip: string) => (isIP(ip) === 4 ? ip.startsWith('127.') : ip === '::1');
 
-export async function startWorld(scenario: Scenario, o: { inPrivateNetns: boolean }): Promise<World> {
+export async function startWorld(
+  scenario: Scenario,
+  /** hsmListeners false: AWS APIs and IMDS only, for scenarios analysed but never probed (any addresses). */
+  o: { inPrivateNetns: boolean; hsmListeners?: boolean },
+): Promise<World> {
   const addresses = hsmAddresses(scenario);
   const foreign = addresses.filter((ip) => !isLoopback(ip));
-  if (foreign.length > 0 && !o.inPrivateNetns) {
+  if (foreign.length > 0 && !o.inPrivateNetns && o.hsmListeners !== false) {
     // Probing them would send packets to a real network.
     throw new Error(
       `scenario "${scenario.name}" lists HSM addresses outside loopback (${foreign.join(', ')}); the simulation serves only 127.0.0.0/8 and ::1`,
@@ -50,9 +62,11 @@ export async function startWorld(scenario: Scenario, o: { inPrivateNetns: boolea
   const ports = scenario.snapshot.ports ?? [...DEFAULT_PORTS];
   const closed = scenario.sim?.closedPorts ?? {};
   const aws = await new SimulatedAws({
-    snapshot: scenario.snapshot,
-    operations: { ...CLOUDHSM_OPERATIONS },
-    protocols: [awsJsonProtocol],
+    snapshot: withClusterCertificates(scenario.snapshot),
+    operations: { ...CLOUDHSM_OPERATIONS, ...EC2_OPERATIONS, ...stsOperations(scenario.sim?.identity) },
+    protocols: [awsJsonProtocol, stsQueryProtocol, ec2QueryProtocol],
+    ...(awsTls(scenario.sim?.awsTls) ? { tls: awsTls(scenario.sim?.awsTls)! } : {}),
+    ...(scenario.sim?.clockSkewSeconds ? { clockSkewMs: scenario.sim.clockSkewSeconds * 1000 } : {}),
     ...(scenario.sim?.faults ? { faults: scenario.sim.faults } : {}),
     ...(scenario.sim?.pageSize ? { pageSize: scenario.sim.pageSize } : {}),
   }).start();
@@ -61,7 +75,11 @@ export async function startWorld(scenario: Scenario, o: { inPrivateNetns: boolea
     : await new SimulatedImds(scenario.snapshot, {
         ...(scenario.sim?.imds?.tokenBlocked ? { tokenBlocked: true } : {}),
       }).start();
-  const hsms = new SimulatedHsms();
+  const hsms = new SimulatedHsms(hsmTls());
+  const tlsExtras = await startTlsExtras(
+    { interceptingProxy: scenario.sim?.interceptingProxy, clientSdk: scenario.sim?.clientSdk },
+    addresses,
+  );
   const world: World = {
     aws,
     imds,
@@ -69,21 +87,41 @@ export async function startWorld(scenario: Scenario, o: { inPrivateNetns: boolea
     hsmAddresses: addresses,
     apply(settings) {
       const s = structuredClone(settings);
-      s.endpointUrl = aws.url;
+      s.endpointUrl = aws.tlsUrl; // HTTPS with the test PKI (aws.url serves the same over HTTP)
       s.endpoints = {};
       s.imds.endpoint = imds?.url ?? 'http://127.0.0.1:9';
       s.imds.disabled = false;
       s.region ??= scenario.snapshot.region ?? 'us-east-1';
+      applyTlsSettings(s, tlsExtras);
       return s;
     },
+    async setSnapshot(snapshot) {
+      const next = hsmAddresses({ ...scenario, snapshot });
+      const foreignNext = next.filter((ip) => !isLoopback(ip));
+      if (foreignNext.length > 0 && !o.inPrivateNetns)
+        throw new Error(
+          `HSM addresses outside loopback (${foreignNext.join(', ')}) cannot be simulated here`,
+        );
+      aws.snapshot = snapshot;
+      imds?.setSnapshot(snapshot);
+      for (const ip of world.hsmAddresses.filter((a) => !next.includes(a))) await hsms.kill(ip);
+      const added = next.filter((a) => !world.hsmAddresses.includes(a));
+      const nextPorts = snapshot.ports ?? [...DEFAULT_PORTS];
+      await hsms.start(
+        added.flatMap((ip) =>
+          nextPorts.filter((port) => !(closed[ip] ?? []).includes(port)).map((port) => ({ ip, port })),
+        ),
+      );
+      world.hsmAddresses = next;
+    },
     async stop() {
-      await Promise.all([aws.stop(), imds?.stop(), hsms.stop()]);
+      await Promise.all([aws.stop(), imds?.stop(), hsms.stop(), tlsExtras.stop()]);
     },
   };
   try {
     await hsms.start(
       addresses
-        .filter((ip) => isLoopback(ip) || o.inPrivateNetns)
+        .filter((ip) => o.hsmListeners !== false && (isLoopback(ip) || o.inPrivateNetns))
         .flatMap((ip) =>
           ports.filter((port) => !(closed[ip] ?? []).includes(port)).map((port) => ({ ip, port })),
         ),
