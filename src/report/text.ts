@@ -1,7 +1,8 @@
 // The human report: a per-HSM × port matrix, then findings grouped by status.
 import type { Environment } from '../discovery/index.js';
 import { formatMs } from '../duration.js';
-import type { Finding, PathRecord, Report, Status } from '../model.js';
+import type { EndpointRecord, Finding, PathRecord, Report, Status } from '../model.js';
+import { summarise } from './build.js';
 
 export interface Style {
   bold(s: string): string;
@@ -48,10 +49,44 @@ export function renderText(report: Report, env: Environment, style: Style): stri
   );
   out.push('');
   out.push(...renderMatrix(report.paths, env, style));
+  if (report.endpoints.length > 0) {
+    out.push(style.bold('AWS endpoints'), '');
+    out.push(...renderEndpoints(report.endpoints, style));
+  }
   out.push(...renderFindings(report.findings, style));
-  const s = report.summary;
-  out.push(style.bold('Summary: ') + ORDER.map((k) => style.status(k, `${s[k]} ${k}`)).join(', '));
+  out.push(renderSummary(report.findings, style));
   return `${out.join('\n')}\n`;
+}
+
+export function renderSummary(findings: readonly Finding[], style: Style): string {
+  const s = summarise(findings);
+  return style.bold('Summary: ') + ORDER.map((k) => style.status(k, `${s[k]} ${k}`)).join(', ');
+}
+
+/** One block per endpoint: addresses, negotiation, accepted versions, certificate. */
+export function renderEndpoints(endpoints: readonly EndpointRecord[], style: Style): string[] {
+  const out: string[] = [];
+  for (const e of endpoints) {
+    const c = e.certificate as Record<string, unknown> | null;
+    out.push(style.bold(`${e.host}:${e.port}`));
+    out.push(
+      `  addresses   ${(e.addresses as string[]).join(', ') || '-'}${e.private === null ? '' : e.private ? ' (private)' : ' (public)'}${e.proxy ? `   via proxy ${e.proxy}` : ''}`,
+    );
+    out.push(
+      e.protocol
+        ? `  negotiated  ${e.protocol} ${e.cipher} (${e.keyExchange}${e.forwardSecrecy ? ', forward secret' : ', NO forward secrecy'}) in ${e.handshakeMs} ms`
+        : '  negotiated  -',
+    );
+    out.push(
+      `  accepts     ${(e.acceptedVersions as string[]).join(', ') || 'nothing'}${e.nonForwardSecretAccepted ? '; also a suite without forward secrecy' : ''}`,
+    );
+    if (c)
+      out.push(
+        `  certificate ${c.subject} from ${c.issuer}, ${c.daysLeft} days left, ${c.verified ? 'verified' : 'NOT verified'}, ${c.hostnameMatch ? 'name matches' : 'name MISMATCH'}${c.intercepted ? ', INTERCEPTED' : ''}`,
+      );
+    out.push('');
+  }
+  return out;
 }
 
 function renderMatrix(paths: readonly PathRecord[], env: Environment, style: Style): string[] {
@@ -69,18 +104,19 @@ function renderMatrix(paths: readonly PathRecord[], env: Environment, style: Sty
     const rows: string[][] = [['HSM', 'AZ', 'STATE', 'ADDRESS', ...ports.map(String)]];
     for (const t of targets) {
       const cells = ports.map((port) => {
-        const p = paths.find((x) => x.eniIp === t.ip && x.port === port && x.live);
-        if (!p?.live) return style.dim('-');
+        const here = paths.filter((x) => x.eniIp === t.ip && x.port === port);
+        const p = here.find((x) => x.live) ?? here[0];
+        const verdict = worstVerdict(here);
+        const mark = verdict ? `${style.status(VERDICT_STYLE[verdict], VERDICT_MARK[verdict])} ` : '';
+        if (!p?.live) return verdict ? `${mark}${verdict}` : style.dim('-');
         const l = p.live;
         const text =
           l.state === 'open'
             ? `open ${formatMs(l.connectMs)}`
-            : l.state === 'timeout'
-              ? `timeout`
-              : l.state === 'error' || l.state === 'unreachable'
-                ? `${l.state} ${l.errno ?? ''}`.trim()
-                : l.state;
-        return style.status(l.state, text);
+            : l.state === 'error' || l.state === 'unreachable'
+              ? `${l.state} ${l.errno ?? ''}`.trim()
+              : l.state;
+        return mark + style.status(l.state, text);
       });
       const state = t.state ?? '-';
       rows.push([
@@ -98,10 +134,28 @@ function renderMatrix(paths: readonly PathRecord[], env: Environment, style: Sty
     });
     out.push('');
   }
+  if (paths.some((p) => p.static)) {
+    out.push(
+      style.dim(
+        '  ✓ ✗ ?  static path verdict (security groups, network ACLs, routes): reachable, blocked, unknown',
+      ),
+      '',
+    );
+  }
   return out;
 }
 
-function renderFindings(findings: readonly Finding[], style: Style): string[] {
+const VERDICT_MARK = { reachable: '✓', blocked: '✗', unknown: '?' } as const;
+const VERDICT_STYLE = { reachable: 'pass', blocked: 'fail', unknown: 'warn' } as const;
+
+/** Across the client ENIs' paths to one address and port: blocked beats unknown beats reachable. */
+function worstVerdict(paths: readonly PathRecord[]): keyof typeof VERDICT_MARK | null {
+  const vs = paths.map((p) => p.static?.verdict).filter((v) => v !== undefined);
+  if (vs.length === 0) return null;
+  return vs.includes('blocked') ? 'blocked' : vs.includes('unknown') ? 'unknown' : 'reachable';
+}
+
+export function renderFindings(findings: readonly Finding[], style: Style): string[] {
   const out: string[] = [];
   for (const status of ORDER) {
     const group = findings.filter((f) => f.status === status);

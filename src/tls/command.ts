@@ -3,9 +3,9 @@
 
 import { mapLimit } from '../concurrency.js';
 import { ConfigError, loadConfigFile, resolveSettings, validateConfig } from '../config.js';
-import type { EndpointRecord, Finding, Status } from '../model.js';
+import type { EndpointRecord, Finding } from '../model.js';
 import { exitCodeFor, summarise } from '../report/build.js';
-import { makeStyle, wantColour } from '../report/text.js';
+import { makeStyle, renderEndpoints, renderFindings, renderSummary, wantColour } from '../report/text.js';
 import { checkEndpoint } from './check.js';
 import { checkOptionsFrom, parseTarget } from './endpoint-set.js';
 
@@ -26,8 +26,6 @@ interface Io {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
 }
-
-const ORDER: Status[] = ['fail', 'error', 'warn', 'skip', 'pass'];
 
 export async function runTlsCommand(argv: TlsArgs, io: Io): Promise<number> {
   const flags: Record<string, unknown> = {};
@@ -75,39 +73,5 @@ export function renderTls(
   findings: readonly Finding[],
   style: ReturnType<typeof makeStyle>,
 ): string {
-  const out: string[] = [];
-  for (const e of endpoints) {
-    const c = e.certificate as Record<string, unknown> | null;
-    out.push(style.bold(`${e.host}:${e.port}`));
-    out.push(
-      `  addresses   ${(e.addresses as string[]).join(', ') || '-'}${e.private === null ? '' : e.private ? ' (private)' : ' (public)'}${e.proxy ? `   via proxy ${e.proxy}` : ''}`,
-    );
-    out.push(
-      e.protocol
-        ? `  negotiated  ${e.protocol} ${e.cipher} (${e.keyExchange}${e.forwardSecrecy ? ', forward secret' : ', NO forward secrecy'}) in ${e.handshakeMs} ms`
-        : '  negotiated  -',
-    );
-    out.push(
-      `  accepts     ${(e.acceptedVersions as string[]).join(', ') || 'nothing'}${e.nonForwardSecretAccepted ? '; also a suite without forward secrecy' : ''}`,
-    );
-    if (c)
-      out.push(
-        `  certificate ${c.subject} from ${c.issuer}, ${c.daysLeft} days left, ${c.verified ? 'verified' : 'NOT verified'}, ${c.hostnameMatch ? 'name matches' : 'name MISMATCH'}${c.intercepted ? ', INTERCEPTED' : ''}`,
-      );
-    out.push('');
-  }
-  for (const status of ORDER) {
-    const group = findings.filter((f) => f.status === status);
-    if (group.length === 0) continue;
-    out.push(style.bold(style.status(status, `${status.toUpperCase()} (${group.length})`)));
-    for (const f of group) {
-      out.push(`  ${style.status(status, status.padEnd(5))} ${f.id}  ${style.dim(f.target)}`);
-      out.push(`        ${f.message}`);
-      if (f.remediation) out.push(`        fix: ${f.remediation}`);
-    }
-    out.push('');
-  }
-  const s = summarise(findings);
-  out.push(style.bold('Summary: ') + ORDER.map((k) => style.status(k, `${s[k]} ${k}`)).join(', '));
-  return `${out.join('\n')}\n`;
+  return `${[...renderEndpoints(endpoints, style), ...renderFindings(findings, style), renderSummary(findings, style)].join('\n')}\n`;
 }

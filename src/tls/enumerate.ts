@@ -109,7 +109,7 @@ export async function enumerate(o: EnumerateOptions): Promise<Enumeration> {
         }
       : null;
   // A peer that let every handshake time out is silent, not busy: retrying teaches nothing.
-  const allTimedOut = first.every((r) => !r.ok && r.stage === 'timeout');
+  const allTimedOut = first.every((r) => !r.ok && (r.stage === 'timeout' || r.code === 'ETIMEDOUT'));
   if (negotiation && !derived13) {
     jobs.push(tls13);
     // The default handshake failed too: ask TLS 1.3 on its own (unless the peer is silent anyway).

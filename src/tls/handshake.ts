@@ -164,7 +164,9 @@ export async function handshake(o: HandshakeOptions): Promise<HandshakeResult> {
     notTls = false,
   ): HandshakeFailure => ({
     ok: false,
-    stage: signal.aborted && stage !== 'proxy' ? 'timeout' : stage,
+    // A deadline in the TLS stage is a handshake timeout; in the connect stage the TCP connect never
+    // completed, which is no statement about TLS.
+    stage: signal.aborted && stage === 'tls' ? 'timeout' : stage,
     code: signal.aborted ? 'ETIMEDOUT' : code,
     message: signal.aborted ? `no TLS answer within ${o.timeoutMs} ms (${stage} stage)` : message,
     connectMs,
