@@ -42,7 +42,7 @@ describe('hsmwatch demo', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/HSM\s+AZ\s+STATE\s+ADDRESS\s+2223\s+2224\s+2225/);
     expect(r.stdout).toMatch(
-      /hsm-f3kzyjwvnde\s+us-east-1b\s+ACTIVE\s+127\.0\.2\.11\s+refused\s+refused\s+refused/,
+      /hsm-f3kzyjwvnde\s+us-east-1b\s+ACTIVE\s+127\.0\.2\.11\s+✓ refused\s+✓ refused\s+✓ refused/,
     );
     expect(r.stdout).toMatch(/FAIL \(1\)[\s\S]*PASS \(\d+\)/);
     expect(r.stdout).not.toContain('\x1b['); // not a terminal: no colour
