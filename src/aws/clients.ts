@@ -5,8 +5,10 @@ import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@aws-sdk/node-http-handler';
-import type { Service, Settings } from '../config.js';
+import { ConfigError, type Service, type Settings } from '../config.js';
+import { proxyFor } from '../tls/proxy.js';
 import { resolveEndpoint } from './endpoints.js';
+import { ProxyTunnelAgent } from './proxy-agent.js';
 
 export interface StaticCredentials {
   accessKeyId: string;
@@ -21,11 +23,33 @@ export interface AwsClientOptions {
   credentials?: StaticCredentials;
 }
 
-/** caBundle / AWS_CA_BUNDLE: the CAs the SDK trusts instead of the system store (as the AWS CLI does). */
-function httpsAgentFor(settings: Settings): { httpsAgent?: HttpsAgent } {
+/**
+ * caBundle / AWS_CA_BUNDLE: the CAs the SDK trusts instead of the system store; HTTPS_PROXY / NO_PROXY
+ * (or the proxy settings): the CONNECT proxy its connections go through. Both as the AWS CLI does.
+ */
+function httpsAgentFor(
+  settings: Settings,
+  endpoint: string | undefined,
+  region: string,
+  service: Service,
+): { httpsAgent?: HttpsAgent } {
   const bundle = settings.caBundle ?? process.env.AWS_CA_BUNDLE;
-  if (!bundle) return {};
-  return { httpsAgent: new HttpsAgent({ keepAlive: true, ca: readFileSync(bundle, 'utf8') }) };
+  let ca: string | undefined;
+  if (bundle) {
+    try {
+      ca = readFileSync(bundle, 'utf8');
+    } catch (e) {
+      throw new ConfigError(
+        `caBundle: cannot read the CA bundle ${bundle} (${(e as NodeJS.ErrnoException).code ?? e})`,
+      );
+    }
+  }
+  const url = new URL(endpoint ?? `https://${service}.${region}.amazonaws.com`);
+  const proxy = url.protocol === 'https:' ? proxyFor(url.hostname, Number(url.port || 443), settings) : null;
+  const options = ca ? { ca } : {};
+  if (proxy)
+    return { httpsAgent: new ProxyTunnelAgent(proxy, Math.min(settings.aws.timeoutMs, 5000), options) };
+  return ca ? { httpsAgent: new HttpsAgent({ keepAlive: true, ...options }) } : {};
 }
 
 function commonConfig(service: Service, o: AwsClientOptions) {
@@ -36,7 +60,7 @@ function commonConfig(service: Service, o: AwsClientOptions) {
     requestHandler: new NodeHttpHandler({
       connectionTimeout: Math.min(o.settings.aws.timeoutMs, 5000),
       requestTimeout: o.settings.aws.timeoutMs,
-      ...httpsAgentFor(o.settings),
+      ...httpsAgentFor(o.settings, endpoint?.url, o.region, service),
     }),
     ...(endpoint ? { endpoint: endpoint.url } : {}),
     ...(o.credentials ? { credentials: o.credentials } : {}),

@@ -185,3 +185,44 @@ describe('discovery against simulated AWS', () => {
     expect(r).toEqual({ kind: 'disabled', detail: expect.stringContaining('disabled') });
   });
 });
+
+describe('AWS API calls through an HTTPS proxy', () => {
+  it('tunnels the SDK through the CONNECT proxy, and not for NO_PROXY hosts', async () => {
+    const { startConnectProxy } = await import('../../src/sim/connect-proxy.js');
+    const seen: string[] = [];
+    const proxy = await startConnectProxy({ onConnect: (t) => seen.push(t) });
+    try {
+      await withWorld(
+        () => {},
+        async (world, settings) => {
+          settings.proxy = proxy.url;
+          settings.noProxy = '';
+          const env = await discover(settings);
+          expect(env.findings.find((f) => f.id === 'discovery.cloudhsm')?.status).toBe('pass');
+          const apiPort = new URL(world.aws.tlsUrl).port;
+          expect(seen).toContain(`127.0.0.1:${apiPort}`);
+          seen.length = 0;
+          settings.noProxy = '127.0.0.1';
+          await discover(settings);
+          expect(seen).toEqual([]);
+        },
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('names an unreadable CA bundle instead of crashing', async () => {
+    const { ConfigError } = await import('../../src/config.js');
+    await withWorld(
+      () => {},
+      async (_world, settings) => {
+        settings.caBundle = '/nonexistent/ca.pem';
+        await expect(discover(settings)).rejects.toThrow(ConfigError);
+        await expect(discover(settings)).rejects.toThrow(
+          'caBundle: cannot read the CA bundle /nonexistent/ca.pem (ENOENT)',
+        );
+      },
+    );
+  });
+});
