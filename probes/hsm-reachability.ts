@@ -86,6 +86,8 @@ export const hsmReachability = defineProbe({
   id: 'reachability',
   title: 'HSM reachability',
   needs: ['hsm-targets', 'live-network'],
+  // Cheap and the first thing to break: every 15 s in the agent.
+  defaultIntervalMs: 15_000,
   findings: {
     'hsm.reachable': { summary: 'Every configured port of the HSM address accepts a TCP connection.' },
   },

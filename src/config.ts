@@ -80,7 +80,7 @@ export const DEFAULTS: Settings = {
   hsm: { trustAnchor: '/opt/cloudhsm/etc/customerCA.crt', tlsPort: 2223 },
   clientSdk: { configDir: '/opt/cloudhsm/etc' },
   agent: {
-    intervalsMs: { discovery: 300_000, reachability: 15_000 },
+    intervalsMs: { discovery: 300_000 },
     defaultIntervalMs: 300_000,
     jitter: 0.1,
     maxConcurrentProbes: 4,

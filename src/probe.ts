@@ -45,6 +45,8 @@ export interface ProbeDefinition<Id extends string = string> {
   /** Probes whose outcome this one reads (ctx.earlier); they run first. */
   after?: readonly string[];
   findings: FindingCatalogue<Id>;
+  /** How often `hsmwatch agent` runs it unless configured (agent.intervals); else agent.defaultInterval. */
+  defaultIntervalMs?: number;
   deadlineMs(settings: Settings, env: Environment): number;
   /** Never throws on expected failures: those are findings. A throw becomes a probe.error finding. */
   run(ctx: ProbeContext): Promise<ProbeOutcome<Id>>;

@@ -33,9 +33,9 @@ interface Task {
   controller: AbortController | null;
 }
 
-/** Interval of a task: its own setting, else the default. */
-export function intervalFor(settings: Settings, id: string): number {
-  return settings.agent.intervalsMs[id] ?? settings.agent.defaultIntervalMs;
+/** Interval of a task: its own setting, else the probe's own default, else the general default. */
+export function intervalFor(settings: Settings, id: string, probe?: ProbeDefinition | null): number {
+  return settings.agent.intervalsMs[id] ?? probe?.defaultIntervalMs ?? settings.agent.defaultIntervalMs;
 }
 
 export class Scheduler {
@@ -60,7 +60,7 @@ export class Scheduler {
     return {
       id,
       probe,
-      intervalMs: intervalFor(this.settings, id),
+      intervalMs: intervalFor(this.settings, id, probe),
       nextDue: Date.now(),
       running: null,
       controller: null,
@@ -79,7 +79,7 @@ export class Scheduler {
     for (const [id, t] of this.tasks) if (t.probe && !ids.has(id)) this.tasks.delete(id);
     for (const p of probes) if (!this.tasks.has(p.id)) this.tasks.set(p.id, this.newTask(p.id, p));
     for (const t of this.tasks.values()) {
-      t.intervalMs = intervalFor(settings, t.id);
+      t.intervalMs = intervalFor(settings, t.id, t.probe);
       t.nextDue = Math.min(t.nextDue, Date.now() + t.intervalMs);
     }
     this.o.state.retainProbes(ids);
@@ -196,7 +196,7 @@ export class Scheduler {
       this.o.log.error('discovery failed', { error: e });
       if (!prev) {
         // Nothing known yet: try again soon rather than after a whole interval.
-        t.intervalMs = Math.min(intervalFor(this.settings, t.id), 15_000);
+        t.intervalMs = Math.min(intervalFor(this.settings, t.id, t.probe), 15_000);
         return;
       }
       env = { ...prev, findings: prev.findings };
@@ -236,7 +236,7 @@ export class Scheduler {
     this.o.state.setEnvironment(env, status);
     this.o.metrics.observeDiscovery(env, status);
     this.o.metrics.setFindings(this.o.state.findings());
-    t.intervalMs = intervalFor(this.settings, t.id);
+    t.intervalMs = intervalFor(this.settings, t.id, t.probe);
     if (changed) {
       const before = new Set((prev?.targets ?? []).map((x) => x.ip));
       const after = new Set(env.targets.map((x) => x.ip));
