@@ -83,12 +83,10 @@ export async function runAgent(o: AgentRunOptions): Promise<number> {
     tls: server.tls,
     basicAuth: config.web.users.size > 0,
     probes: config.probes.map((p) => p.id),
-    intervalsSeconds: Object.fromEntries(
-      [
-        [DISCOVERY_TASK, intervalFor(config.settings, DISCOVERY_TASK) / 1000],
-        ...config.probes.map((p) => [p.id, intervalFor(config.settings, p.id, p) / 1000]),
-      ],
-    ),
+    intervalsSeconds: Object.fromEntries([
+      [DISCOVERY_TASK, intervalFor(config.settings, DISCOVERY_TASK) / 1000],
+      ...config.probes.map((p) => [p.id, intervalFor(config.settings, p.id, p) / 1000]),
+    ]),
   });
   o.onListening?.(url);
   scheduler.start();
