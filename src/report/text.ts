@@ -43,7 +43,9 @@ const visibleLength = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
 export function renderText(report: Report, env: Environment, style: Style): string {
   const out: string[] = [];
   const c = env.client;
-  out.push(style.bold('hsmwatch diagnosis'));
+  out.push(
+    style.bold(env.mode === 'offline' ? 'hsmwatch analysis of a snapshot (offline)' : 'hsmwatch diagnosis'),
+  );
   out.push(
     `  client: ${c?.instanceId ?? 'not on EC2 (or IMDS unavailable)'}${env.region ? `   region: ${env.region}` : ''}   generated: ${report.generatedAt}`,
   );
@@ -100,7 +102,8 @@ function renderMatrix(paths: readonly PathRecord[], env: Environment, style: Sty
   }
   for (const [clusterId, targets] of groups) {
     const cluster = env.clusters.find((cl) => cl.clusterId === clusterId);
-    out.push(style.bold(`HSM reachability — ${clusterId}${cluster ? ` (${cluster.state})` : ''}`));
+    const title = env.mode === 'offline' ? 'HSM paths' : 'HSM reachability';
+    out.push(style.bold(`${title} — ${clusterId}${cluster ? ` (${cluster.state})` : ''}`));
     const rows: string[][] = [['HSM', 'AZ', 'STATE', 'ADDRESS', ...ports.map(String)]];
     for (const t of targets) {
       const cells = ports.map((port) => {
