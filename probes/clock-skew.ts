@@ -25,7 +25,10 @@ export const clockSkew = defineProbe({
       summary: "This host's clock is within 1 minute of AWS's (SigV4 fails beyond 5 minutes).",
     },
   },
-  deadlineMs: (settings) => settings.tls.timeoutMs * 2 + 2000,
+  // Three endpoints at a time, each a handshake and one HTTP answer.
+  deadlineMs: (settings, env) =>
+    Math.ceil(Math.max(1, endpointSet(settings, env.region ?? 'us-east-1').length) / 3) *
+    (settings.tls.timeoutMs * 2 + 2000),
   declareMetrics: (registry) => declareClockMetrics(registry),
   async run(ctx): Promise<{ findings: ProbeFinding<Id>[] }> {
     const { settings, env } = ctx;

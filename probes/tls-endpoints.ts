@@ -13,7 +13,10 @@ export const tlsEndpoints = defineProbe({
   title: 'TLS to AWS endpoints',
   needs: ['region', 'live-network'],
   findings: TLS_FINDINGS,
-  deadlineMs: (settings) => settings.tls.timeoutMs * 4 + 6000,
+  // Three endpoints at a time, each up to DNS + the enumeration budget.
+  deadlineMs: (settings, env) =>
+    Math.ceil(endpointSet(settings, env.region ?? 'us-east-1').length / 3) *
+    (settings.tls.timeoutMs * 4 + 6000),
   declareMetrics: (registry) => declareTlsEndpointMetrics(registry),
   async run(ctx) {
     const { settings, env } = ctx;

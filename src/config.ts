@@ -164,7 +164,12 @@ export const fileSchema = z.strictObject({
     .strictObject({ only: listOf(z.string()).optional(), skip: listOf(z.string()).optional() })
     .optional(),
   caBundle: z.string().min(1).optional(),
-  proxy: url.optional(),
+  proxy: url
+    .refine((s) => s.startsWith('http://'), {
+      message:
+        'must be an http:// proxy URL (HTTPS is tunnelled through it with CONNECT; https:// proxies are not supported)',
+    })
+    .optional(),
   noProxy: z.string().optional(),
   tls: z
     .strictObject({

@@ -136,7 +136,7 @@ export async function discover(settings: Settings, o: DiscoverOptions = {}): Pro
       const r = await describeAllClusters(
         api,
         settings.clusterIds,
-        o.signal ?? AbortSignal.timeout(settings.aws.timeoutMs * (settings.aws.maxAttempts + 1)),
+        withDeadline(o.signal, settings.aws.timeoutMs * (settings.aws.maxAttempts + 1)),
       );
       if (r.ok) {
         snapshot.aws['cloudhsmv2:DescribeClusters'] = { Clusters: r.clusters };
@@ -216,7 +216,7 @@ export async function discover(settings: Settings, o: DiscoverOptions = {}): Pro
         client,
         clusters,
         targets,
-        signal: o.signal ?? AbortSignal.timeout(settings.aws.timeoutMs * (settings.aws.maxAttempts + 1) * 4),
+        signal: withDeadline(o.signal, settings.aws.timeoutMs * (settings.aws.maxAttempts + 1) * 4),
       });
       Object.assign(snapshot.aws, ec2.aws);
       findings.push(...ec2.findings);
@@ -279,4 +279,13 @@ async function resolveRegion(settings: Settings, client: ClientInfo | null): Pro
   } catch {
     return null;
   }
+}
+
+/**
+ * The caller's signal (the agent's: cancellation only) joined with a deadline of our own: the SDK's
+ * request timeout fires only on an idle socket, so a peer that trickles bytes would hold a call forever.
+ */
+function withDeadline(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const deadline = AbortSignal.timeout(ms);
+  return signal ? AbortSignal.any([signal, deadline]) : deadline;
 }

@@ -84,7 +84,8 @@ function orderPathKeys(p: PathRecord): PathRecord {
     clientEni: p.clientEni,
   };
   if (p.static) o.static = p.static;
-  if (p.live) o.live = p.live;
+  // The contract's live record is state and connect time; the errno stays in the finding's evidence.
+  if (p.live) o.live = { state: p.live.state, connectMs: p.live.connectMs };
   return o;
 }
 

@@ -21,15 +21,30 @@ describe.skipIf(skipNetns)('classification in a private network namespace', () =
     const live = Object.fromEntries(report.paths.map((p) => [`${p.eniIp}:${p.port}`, p.live]));
     for (const port of [2223, 2224, 2225]) expect(live[`127.0.1.11:${port}`]?.state).toBe('open');
     expect(live['127.0.2.11:2223']?.state).toBe('open');
-    expect(live['127.0.2.11:2224']).toMatchObject({ state: 'refused', errno: 'ECONNREFUSED' });
-    expect(live['127.0.2.11:2225']).toMatchObject({ state: 'timeout', errno: 'ETIMEDOUT' });
+    expect(live['127.0.2.11:2224']?.state).toBe('refused');
+    expect(live['127.0.2.11:2225']?.state).toBe('timeout');
     for (const port of [2223, 2224, 2225]) {
-      expect(live[`127.0.3.11:${port}`]).toMatchObject({ state: 'unreachable', errno: 'EHOSTUNREACH' });
-      expect(live[`127.0.4.11:${port}`]).toMatchObject({ state: 'unreachable', errno: 'ENETUNREACH' });
+      expect(live[`127.0.3.11:${port}`]?.state).toBe('unreachable');
+      expect(live[`127.0.4.11:${port}`]?.state).toBe('unreachable');
     }
+    // The errno behind each state is kept in the per-HSM finding's evidence.
+    const errnos = Object.fromEntries(
+      report.findings
+        .filter((f) => f.id === 'hsm.reachable')
+        .flatMap((f) =>
+          Object.entries(f.evidence.ports as Record<string, { errno?: string }>).map(([port, p]) => [
+            `${f.evidence.ip}:${port}`,
+            p.errno,
+          ]),
+        ),
+    );
+    expect(errnos['127.0.2.11:2224']).toBe('ECONNREFUSED');
+    expect(errnos['127.0.2.11:2225']).toBe('ETIMEDOUT');
+    expect(errnos['127.0.3.11:2223']).toBe('EHOSTUNREACH');
+    expect(errnos['127.0.4.11:2223']).toBe('ENETUNREACH');
     // A silent drop costs the deadline and no more; resets and ICMP answers come back at once.
     expect(live['127.0.2.11:2225']!.connectMs).toBeGreaterThanOrEqual(990);
-    expect(live['127.0.2.11:2225']!.connectMs).toBeLessThan(1300);
+    expect(live['127.0.2.11:2225']!.connectMs).toBeLessThan(1600);
     expect(live['127.0.2.11:2224']!.connectMs).toBeLessThan(200);
     expect(live['127.0.3.11:2223']!.connectMs).toBeLessThan(200);
     const byTarget = Object.fromEntries(

@@ -46,7 +46,6 @@ export const reportSchema = z.strictObject({
         .strictObject({
           state: z.enum(['open', 'refused', 'timeout', 'unreachable', 'error']),
           connectMs: z.number().nonnegative(),
-          errno: z.string().optional(),
         })
         .optional(),
     }),

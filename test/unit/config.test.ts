@@ -81,3 +81,9 @@ describe('config files', () => {
     expect(s.region).toBe('us-east-1');
   });
 });
+
+it('rejects a proxy it cannot use instead of silently going direct', () => {
+  expect(errorOf(() => validateConfig({ proxy: 'https://proxy.corp:3128' }, 'f.yml'))).toBe(
+    'f.yml: proxy: must be an http:// proxy URL (HTTPS is tunnelled through it with CONNECT; https:// proxies are not supported)',
+  );
+});
