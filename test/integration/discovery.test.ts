@@ -226,3 +226,39 @@ describe('AWS API calls through an HTTPS proxy', () => {
     );
   });
 });
+
+describe('deadlines', () => {
+  it('gives up on an API that trickles its answer, even under a caller signal without a deadline', async () => {
+    const { createServer } = await import('node:http');
+    const timers = new Set<NodeJS.Timeout>();
+    // Headers at once, then one byte every 200 ms: the socket is never idle long enough for the SDK's
+    // own request timeout.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      res.write('{');
+      const t = setInterval(() => res.write(' '), 200);
+      timers.add(t);
+      res.on('close', () => clearInterval(t));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      await withWorld(
+        () => {},
+        async (_world, settings) => {
+          settings.endpointUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+          settings.aws.timeoutMs = 500;
+          settings.aws.maxAttempts = 1;
+          const t0 = performance.now();
+          const env = await discover(settings, { signal: new AbortController().signal });
+          // CloudHSM gets 2 × 500 ms, the EC2 reads 8 × 500 ms: both end, nothing hangs.
+          expect(performance.now() - t0).toBeLessThan(8000);
+          expect(env.findings.find((f) => f.id === 'discovery.cloudhsm')?.status).toBe('error');
+        },
+      );
+    } finally {
+      for (const t of timers) clearInterval(t);
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
