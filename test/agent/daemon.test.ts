@@ -8,11 +8,13 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { World } from '../../src/sim/world.js';
 import {
+  type AgentOnWorld,
   type AgentProcess,
   needTool,
   ROOT,
   runAgentToExit,
   startAgent,
+  startAgentOnWorld,
   startSimWorld,
   tempDir,
   waitFor,
@@ -22,23 +24,17 @@ import {
 const series = (body: string, name: string) => body.split('\n').filter((l) => l.startsWith(`${name}{`));
 
 describe('agent signals and the Docker healthcheck (scenario healthy)', () => {
-  let world: World;
-  let dir: string;
+  let run: AgentOnWorld;
   let cfg: string;
   let agent: AgentProcess;
 
   beforeAll(async () => {
-    world = await startSimWorld('healthy', 62);
-    dir = tempDir('signals');
-    cfg = writeAgentConfig(dir, world);
-    agent = await startAgent(['--config', cfg]);
-    await waitFor({ what: 'agent ready', fn: async () => (await fetch(`${agent.url}/-/ready`)).ok });
+    run = await startAgentOnWorld('healthy', 62, 'signals');
+    ({ config: cfg, agent } = run);
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await world?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await run?.stop();
   });
 
   it('answers /-/healthy, /-/ready and 404 elsewhere; logs JSON lines without secrets', async () => {
@@ -272,23 +268,19 @@ describe('web config: TLS and basic auth', () => {
 });
 
 describe('HSM replacement and failing discovery (scenario healthy)', () => {
+  let run: AgentOnWorld;
   let world: World;
-  let dir: string;
   let agent: AgentProcess;
   const OLD = '127.0.133.11';
   const NEW = '127.0.133.12';
 
   beforeAll(async () => {
-    world = await startSimWorld('healthy', 63);
-    dir = tempDir('replace');
-    agent = await startAgent(['--config', writeAgentConfig(dir, world)]);
-    await waitFor({ what: 'agent ready', fn: async () => (await fetch(`${agent.url}/-/ready`)).ok });
+    run = await startAgentOnWorld('healthy', 63, 'replace');
+    ({ world, agent } = run);
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await world?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await run?.stop();
   });
 
   it('probes the new ENI IP within a discovery interval and drops every series of the old one', async () => {

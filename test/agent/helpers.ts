@@ -296,3 +296,37 @@ export async function startPrometheus(o: {
     },
   };
 }
+
+export interface AgentOnWorld {
+  world: World;
+  dir: string;
+  /** The agent's config file (tests rewrite it for reloads). */
+  config: string;
+  agent: AgentProcess;
+  stop(): Promise<void>;
+}
+
+/** A scenario's world and the built agent pointed at it, ready (first round done). */
+export async function startAgentOnWorld(
+  scenario: string,
+  net: number,
+  prefix: string,
+  patch?: (s: Scenario) => void,
+): Promise<AgentOnWorld> {
+  const world = await startSimWorld(scenario, net, patch);
+  const dir = tempDir(prefix);
+  const config = writeAgentConfig(dir, world);
+  const agent = await startAgent(['--config', config]);
+  await waitFor({ what: 'agent ready', fn: async () => (await fetch(`${agent.url}/-/ready`)).ok });
+  return {
+    world,
+    dir,
+    config,
+    agent,
+    async stop() {
+      await agent.stop();
+      await world.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

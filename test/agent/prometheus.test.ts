@@ -2,21 +2,18 @@
 // exposition passes promtool, every PromQL expression of the dashboard returns data (or is skipped,
 // with the reason printed, when no probe exports its metric yet) and values match the scenario.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { World } from '../../src/sim/world.js';
 import {
+  type AgentOnWorld,
   type AgentProcess,
   needTool,
   type PromServer,
   ROOT,
-  startAgent,
+  startAgentOnWorld,
   startPrometheus,
-  startSimWorld,
-  tempDir,
   waitFor,
-  writeAgentConfig,
 } from './helpers.js';
 
 interface Panel {
@@ -60,15 +57,14 @@ const DS_UID = ['$', '{DS_PROMETHEUS}'].join('');
 const haveProm = needTool('prometheus') && needTool('promtool');
 
 describe.skipIf(!haveProm)('agent scraped by a real Prometheus (scenario hsm-down)', () => {
-  let world: World;
+  let run: AgentOnWorld;
   let agent: AgentProcess;
   let prom: PromServer;
-  let dir: string;
 
   beforeAll(async () => {
     // The first DescribeClusters call is throttled through all 4 attempts of one discovery: discovery fails once,
     // the agent tries again, and cloudhsm_aws_api_errors_total has a series for its dashboard panel.
-    world = await startSimWorld('hsm-down', 61, (s) => {
+    run = await startAgentOnWorld('hsm-down', 61, 'prom-agent', (s) => {
       s.sim = {
         ...s.sim,
         faults: {
@@ -77,9 +73,7 @@ describe.skipIf(!haveProm)('agent scraped by a real Prometheus (scenario hsm-dow
         },
       };
     });
-    dir = tempDir('prom-agent');
-    agent = await startAgent(['--config', writeAgentConfig(dir, world)]);
-    await waitFor({ what: 'agent ready', fn: async () => (await fetch(`${agent.url}/-/ready`)).ok });
+    ({ agent } = run);
     prom = await startPrometheus({ target: new URL(agent.url).host });
     // The first scrape lands 5-6 s after start; rates need a few more samples.
     await waitFor({
@@ -94,9 +88,7 @@ describe.skipIf(!haveProm)('agent scraped by a real Prometheus (scenario hsm-dow
 
   afterAll(async () => {
     await prom?.stop();
-    await agent?.stop();
-    await world?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await run?.stop();
   });
 
   it('passes promtool check metrics', async () => {

@@ -3,36 +3,28 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { World } from '../../src/sim/world.js';
 import {
+  type AgentOnWorld,
   type AgentProcess,
   needTool,
   ROOT,
-  startAgent,
-  startSimWorld,
+  startAgentOnWorld,
   tempDir,
-  waitFor,
-  writeAgentConfig,
 } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
 describe.skipIf(!needTool('chromium'))('status page in headless Chromium (scenario hsm-down)', () => {
-  let world: World;
-  let dir: string;
+  let run: AgentOnWorld;
   let agent: AgentProcess;
 
   beforeAll(async () => {
-    world = await startSimWorld('hsm-down', 64);
-    dir = tempDir('page');
-    agent = await startAgent(['--config', writeAgentConfig(dir, world)]);
-    await waitFor({ what: 'agent ready', fn: async () => (await fetch(`${agent.url}/-/ready`)).ok });
+    run = await startAgentOnWorld('hsm-down', 64, 'page');
+    ({ agent } = run);
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await world?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await run?.stop();
   });
 
   it('shows the matrix with the down HSM refused and the others open, readable without JavaScript', async () => {
