@@ -4,10 +4,10 @@
 import { basename } from 'node:path';
 import { readClientSdkConfig } from '../src/clientsdk/config.js';
 import { readTrustAnchor, verifiesAgainst } from '../src/clientsdk/trust-anchor.js';
-import { finding } from '../src/findings.js';
-import type { Finding } from '../src/model.js';
-import { defineProbe, type ProbeFinding } from '../src/probe.js';
-import type { RawCluster } from '../src/snapshot.js';
+import { finding } from '../src/core/findings.js';
+import type { Finding } from '../src/core/model.js';
+import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
+import type { RawCluster } from '../src/snapshot/format.js';
 
 type Id = 'clientsdk.config' | 'clientsdk.stale-address' | 'clientsdk.trust-anchor';
 

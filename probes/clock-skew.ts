@@ -1,11 +1,12 @@
 // Clock skew: this host's clock against the Date header of the AWS endpoints' HTTPS answers,
 // corrected for the round trip. SigV4 rejects requests more than 5 minutes off.
-import { mapLimit } from '../src/concurrency.js';
-import { finding } from '../src/findings.js';
-import { defineProbe, type ProbeFinding } from '../src/probe.js';
+
+import { finding } from '../src/core/findings.js';
+import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
+import { proxyFor } from '../src/net/proxy.js';
 import { measureSkew, type SkewResult } from '../src/tls/clock.js';
 import { checkOptionsFrom, endpointSet } from '../src/tls/endpoint-set.js';
-import { proxyFor } from '../src/tls/proxy.js';
+import { mapLimit } from '../src/util/concurrency.js';
 import { declareClockMetrics } from './support/tls-metrics.js';
 
 type Id = 'clock.skew';

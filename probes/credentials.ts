@@ -5,8 +5,8 @@ import { makeStsClient } from '../src/aws/clients.js';
 import { credentialSource } from '../src/aws/credential-source.js';
 import { resolveEndpoint } from '../src/aws/endpoints.js';
 import { classifyAwsError, describeFailure } from '../src/aws/errors.js';
-import { finding } from '../src/findings.js';
-import { defineProbe, type ProbeFinding } from '../src/probe.js';
+import { finding } from '../src/core/findings.js';
+import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
 import { declareCredentialsMetrics } from './support/tls-metrics.js';
 
 type Id = 'credentials.identity' | 'credentials.expiry';

@@ -1,11 +1,11 @@
 // Live reachability: a TCP connect to every HSM address on every configured port.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { mapLimit } from '../src/concurrency.js';
-import { formatMs } from '../src/duration.js';
-import { LabelPruner } from '../src/metrics.js';
-import type { ClientEni, HsmTarget, LiveResult, LiveState } from '../src/model.js';
-import { defineProbe, type PathContribution, type ProbeFinding } from '../src/probe.js';
-import { type ConnectResult, tcpConnect } from './support/tcp-connect.js';
+import { LabelPruner } from '../src/agent/metrics.js';
+import { formatMs } from '../src/config/duration.js';
+import type { ClientEni, HsmTarget, LiveResult, LiveState } from '../src/core/model.js';
+import { defineProbe, type PathContribution, type ProbeFinding } from '../src/core/probe.js';
+import { type ConnectResult, tcpConnect } from '../src/net/tcp-connect.js';
+import { mapLimit } from '../src/util/concurrency.js';
 
 type Id = 'hsm.reachable';
 

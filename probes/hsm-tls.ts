@@ -2,12 +2,12 @@
 // the cluster's trust anchor (customerCA.crt).
 import type { X509Certificate } from 'node:crypto';
 import { readTrustAnchor } from '../src/clientsdk/trust-anchor.js';
-import { mapLimit } from '../src/concurrency.js';
-import { finding } from '../src/findings.js';
-import type { Finding } from '../src/model.js';
-import { defineProbe, type ProbeFinding } from '../src/probe.js';
+import { finding } from '../src/core/findings.js';
+import type { Finding } from '../src/core/model.js';
+import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
 import { summarise } from '../src/tls/certificate.js';
 import { handshake } from '../src/tls/handshake.js';
+import { mapLimit } from '../src/util/concurrency.js';
 import { targetLabel } from './hsm-reachability.js';
 
 type Id = 'hsm.tls';

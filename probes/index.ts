@@ -1,6 +1,6 @@
 // The one list of probes. Adding a probe = adding its file and one line here.
-import { ENGINE_FINDINGS } from '../src/findings.js';
-import type { ProbeDefinition } from '../src/probe.js';
+import { ENGINE_FINDINGS } from '../src/core/findings.js';
+import type { ProbeDefinition } from '../src/core/probe.js';
 import { clientConfig } from './client-config.js';
 import { clockSkew } from './clock-skew.js';
 import { credentials } from './credentials.js';

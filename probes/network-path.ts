@@ -2,8 +2,9 @@
 // address → port, from env.snapshot alone (so `analyze` and `diagnose` share it).
 
 import { Gauge, type Registry } from 'prom-client';
+import { LabelPruner } from '../src/agent/metrics.js';
 import { missingActionFor } from '../src/aws/iam-actions.js';
-import { LabelPruner } from '../src/metrics.js';
+import { defineProbe, type PathContribution, type ProbeFinding } from '../src/core/probe.js';
 import { EC2_KEYS } from '../src/netpath/facts.js';
 import {
   type Check,
@@ -22,7 +23,6 @@ import {
   routeTableFor,
   toRanges,
 } from '../src/netpath/index.js';
-import { defineProbe, type PathContribution, type ProbeFinding } from '../src/probe.js';
 import { targetLabel } from './hsm-reachability.js';
 
 export const COMPONENT_FINDING = {

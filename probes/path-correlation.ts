@@ -1,7 +1,7 @@
 // Correlation: the static verdict of each path against what the live connect saw, with a named
 // explanation where they disagree.
-import type { LiveState, StaticVerdict } from '../src/model.js';
-import { defineProbe, type PathContribution, type ProbeFinding } from '../src/probe.js';
+import type { LiveState, StaticVerdict } from '../src/core/model.js';
+import { defineProbe, type PathContribution, type ProbeFinding } from '../src/core/probe.js';
 
 type Id = 'path.correlation';
 

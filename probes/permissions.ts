@@ -15,10 +15,10 @@ import {
 import { makeEc2Client } from '../src/aws/clients.js';
 import { classifyAwsError } from '../src/aws/errors.js';
 import { IAM_ACTIONS, type IamAction } from '../src/aws/iam-actions.js';
-import { mapLimit } from '../src/concurrency.js';
-import { finding } from '../src/findings.js';
-import type { Finding } from '../src/model.js';
-import { defineProbe, type ProbeFinding } from '../src/probe.js';
+import { finding } from '../src/core/findings.js';
+import type { Finding } from '../src/core/model.js';
+import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
+import { mapLimit } from '../src/util/concurrency.js';
 
 type Id = 'permissions.action';
 type Verdict = { verdict: 'allowed' | 'denied' | 'unknown'; how: string; code?: string };

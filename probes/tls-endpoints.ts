@@ -1,11 +1,12 @@
 // TLS to the AWS endpoints hsmwatch and the CloudHSM client path depend on: DNS, proxy, negotiated
 // protocol and suite, accepted versions, certificate chain and interception.
-import { mapLimit } from '../src/concurrency.js';
-import { finding } from '../src/findings.js';
-import type { EndpointRecord, Finding } from '../src/model.js';
-import { defineProbe } from '../src/probe.js';
+
+import { finding } from '../src/core/findings.js';
+import type { EndpointRecord, Finding } from '../src/core/model.js';
+import { defineProbe } from '../src/core/probe.js';
 import { checkEndpoint, TLS_FINDINGS, type TlsFindingId } from '../src/tls/check.js';
 import { checkOptionsFrom, endpointSet } from '../src/tls/endpoint-set.js';
+import { mapLimit } from '../src/util/concurrency.js';
 import { declareTlsEndpointMetrics } from './support/tls-metrics.js';
 
 export const tlsEndpoints = defineProbe({

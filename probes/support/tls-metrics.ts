@@ -1,9 +1,9 @@
 // Metrics of the TLS, clock and credentials probes (names from the product spec). Labels are bounded:
 // endpoint (host:port), version, cipher, pfs — never a message or a credential.
 import { Gauge, type Registry } from 'prom-client';
-import { LabelPruner } from '../../src/metrics.js';
-import type { EndpointRecord } from '../../src/model.js';
-import type { ProbeOutcome } from '../../src/probe.js';
+import { LabelPruner } from '../../src/agent/metrics.js';
+import type { EndpointRecord } from '../../src/core/model.js';
+import type { ProbeOutcome } from '../../src/core/probe.js';
 import { VERSIONS } from '../../src/tls/enumerate.js';
 
 const endpointLabel = (e: EndpointRecord) => `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;

@@ -2,12 +2,12 @@
 // SIGHUP reloads the configuration (a bad one is rejected and the running one kept); SIGTERM and
 // SIGINT stop scheduling, let in-flight probes finish up to a deadline, close the server, exit 0.
 import { PROBES } from '../../probes/index.js';
-import { ConfigError, type Settings, UsageError } from '../config.js';
+import { ConfigError, type Settings, UsageError } from '../config/settings.js';
+import type { ProbeDefinition } from '../core/probe.js';
+import { selectProbes } from '../core/runner.js';
 import { discover } from '../discovery/index.js';
-import { AgentMetrics } from '../metrics.js';
-import type { ProbeDefinition } from '../probe.js';
-import { selectProbes } from '../runner.js';
 import { type Level, makeLogger } from './log.js';
+import { AgentMetrics } from './metrics.js';
 import { DISCOVERY_TASK, intervalFor, Scheduler } from './scheduler.js';
 import { AgentServer, parseListenAddress } from './server.js';
 import { AgentState } from './state.js';

@@ -1,12 +1,12 @@
 // Runs discovery and every selected probe on its own interval, with jitter, a bound on probes in
 // flight and each probe's deadline (runProbe). Results go to the state and the metrics; nothing
 // here knows a particular probe.
-import type { Settings } from '../config.js';
+import type { Settings } from '../config/settings.js';
+import type { ProbeDefinition, ProbeOutcome } from '../core/probe.js';
+import { type ProbeRun, runProbe } from '../core/runner.js';
 import type { Environment } from '../discovery/index.js';
-import type { AgentMetrics } from '../metrics.js';
-import type { ProbeDefinition, ProbeOutcome } from '../probe.js';
-import { type ProbeRun, runProbe } from '../runner.js';
 import type { Logger } from './log.js';
+import type { AgentMetrics } from './metrics.js';
 import type { AgentState } from './state.js';
 
 export const DISCOVERY_TASK = 'discovery';

@@ -10,8 +10,8 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { AgentMetrics } from '../metrics.js';
 import type { Logger } from './log.js';
+import type { AgentMetrics } from './metrics.js';
 import type { AgentState } from './state.js';
 import { renderStatusPage } from './status-page.js';
 import { BasicAuth, type WebConfig } from './web-config.js';

@@ -1,8 +1,9 @@
 // The agent's latest results, kept in memory. Scrapes and pages read from here; they never run probes.
+
+import type { Finding, Report } from '../core/model.js';
+import type { ProbeRun } from '../core/runner.js';
 import type { Environment } from '../discovery/index.js';
-import type { Finding, Report } from '../model.js';
 import { buildReport } from '../report/build.js';
-import type { ProbeRun } from '../runner.js';
 
 export interface DiscoveryStatus {
   /** When discovery last ran, and whether it listed the HSMs. */

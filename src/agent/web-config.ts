@@ -7,7 +7,7 @@ import { createSecureContext, type SecureVersion } from 'node:tls';
 import bcrypt from 'bcryptjs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config/settings.js';
 
 const TLS_VERSIONS: Record<string, SecureVersion> = {
   TLS10: 'TLSv1',

@@ -5,8 +5,8 @@ import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@aws-sdk/node-http-handler';
-import { ConfigError, type Service, type Settings } from '../config.js';
-import { proxyFor } from '../tls/proxy.js';
+import { ConfigError, type Service, type Settings } from '../config/settings.js';
+import { proxyFor } from '../net/proxy.js';
 import { resolveEndpoint } from './endpoints.js';
 import { ProxyTunnelAgent } from './proxy-agent.js';
 

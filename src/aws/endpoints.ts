@@ -1,7 +1,7 @@
 // Endpoint overrides, resolved the way current AWS SDKs do (the SDK version we can use predates
 // AWS_ENDPOINT_URL support): explicit per-service setting > --endpoint-url > AWS_ENDPOINT_URL_<SERVICE>
 // > AWS_ENDPOINT_URL > the SDK's regional default.
-import type { Service, Settings } from '../config.js';
+import type { Service, Settings } from '../config/settings.js';
 
 /** The environment-variable suffix of each service: its service id upper-cased, spaces to underscores. */
 export const SERVICE_ENV_ID: Record<Service, string> = {

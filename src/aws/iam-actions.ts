@@ -1,6 +1,6 @@
 // The one list of read-only IAM actions hsmwatch calls, by the operation that needs them.
 // `hsmwatch iam-policy` prints it; a denied call is reported naming the action from here.
-import type { Finding } from '../model.js';
+import type { Finding } from '../core/model.js';
 
 export interface IamAction {
   /** The IAM action, e.g. ec2:DescribeSecurityGroups. */

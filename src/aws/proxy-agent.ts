@@ -4,7 +4,7 @@
 import { type AgentOptions, Agent as HttpsAgent, type RequestOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
-import { connectTunnel, type ProxyConfig } from '../tls/proxy.js';
+import { connectTunnel, type ProxyConfig } from '../net/proxy.js';
 
 export class ProxyTunnelAgent extends HttpsAgent {
   constructor(

@@ -2,7 +2,7 @@
 import { type CloudHSMV2Client, DescribeClustersCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { type AwsFailure, classifyAwsError } from '../aws/errors.js';
 import { captureRawBody } from '../aws/raw-capture.js';
-import type { RawCluster } from '../snapshot.js';
+import type { RawCluster } from '../snapshot/format.js';
 
 const MAX_PAGES = 200;
 

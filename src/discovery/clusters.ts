@@ -1,8 +1,8 @@
 // Pure: CloudHSM answers → clusters, HSM targets and discovery findings.
 import { isIP } from 'node:net';
-import { finding } from '../findings.js';
-import type { ClusterInfo, Finding, HsmTarget } from '../model.js';
-import type { RawCluster, RawHsm } from '../snapshot.js';
+import { finding } from '../core/findings.js';
+import type { ClusterInfo, Finding, HsmTarget } from '../core/model.js';
+import type { RawCluster, RawHsm } from '../snapshot/format.js';
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 

@@ -14,8 +14,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { type AwsFailure, classifyAwsError, describeFailure } from '../aws/errors.js';
 import { actionFor } from '../aws/iam-actions.js';
-import { finding } from '../findings.js';
-import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../model.js';
+import { finding } from '../core/findings.js';
+import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../core/model.js';
 
 const MAX_PAGES = 100;
 const MAX_PREFIX_LISTS = 50;

@@ -1,8 +1,8 @@
 // An offline Environment from a snapshot (`analyze`): the same view live discovery builds, no I/O.
-import type { Settings } from '../config.js';
-import { finding } from '../findings.js';
-import type { ClientEni, ClientInfo, Finding } from '../model.js';
-import type { RawCluster, Snapshot } from '../snapshot.js';
+import type { Settings } from '../config/settings.js';
+import { finding } from '../core/findings.js';
+import type { ClientEni, ClientInfo, Finding } from '../core/model.js';
+import type { RawCluster, Snapshot } from '../snapshot/format.js';
 import { clustersToTargets } from './clusters.js';
 import type { Environment } from './index.js';
 

@@ -3,10 +3,10 @@ import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
 import { makeCloudHsmClient, makeEc2Client, type StaticCredentials } from '../aws/clients.js';
 import { resolveEndpoint } from '../aws/endpoints.js';
 import { describeFailure } from '../aws/errors.js';
-import type { Settings } from '../config.js';
-import { finding } from '../findings.js';
-import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../model.js';
-import { emptySnapshot, type Snapshot } from '../snapshot.js';
+import type { Settings } from '../config/settings.js';
+import { finding } from '../core/findings.js';
+import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../core/model.js';
+import { emptySnapshot, type Snapshot } from '../snapshot/format.js';
 import { clustersToTargets, targetsFromIps } from './clusters.js';
 import { readInstanceMetadata } from './imds.js';
 

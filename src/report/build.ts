@@ -1,5 +1,5 @@
 // Assembles the report contract from discovery and probe outcomes, and decides the exit code.
-import type { Environment } from '../discovery/index.js';
+
 import {
   type EndpointRecord,
   type Finding,
@@ -7,8 +7,9 @@ import {
   type Report,
   STATUSES,
   type Summary,
-} from '../model.js';
-import type { ProbeRun } from '../runner.js';
+} from '../core/model.js';
+import type { ProbeRun } from '../core/runner.js';
+import type { Environment } from '../discovery/index.js';
 
 const pathId = (p: { eniIp: string; port: number; clientEni: string | null }) =>
   `${p.clientEni ?? '-'}|${p.eniIp}|${p.port}`;

@@ -1,7 +1,8 @@
 // The human report: a per-HSM × port matrix, then findings grouped by status.
+
+import { formatMs } from '../config/duration.js';
+import type { EndpointRecord, Finding, PathRecord, Report, Status } from '../core/model.js';
 import type { Environment } from '../discovery/index.js';
-import { formatMs } from '../duration.js';
-import type { EndpointRecord, Finding, PathRecord, Report, Status } from '../model.js';
 import { summarise } from './build.js';
 
 export interface Style {

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureVersion } from 'node:tls';
-import type { Snapshot } from '../snapshot.js';
+import type { Snapshot } from '../snapshot/format.js';
 import type { AwsFault } from './scenario.js';
 
 export interface SimCall {

@@ -1,7 +1,7 @@
 // A simulated EC2 instance metadata service (IMDSv2) on loopback, built from a scenario's snapshot.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Snapshot } from '../snapshot.js';
+import type { Snapshot } from '../snapshot/format.js';
 
 export interface ImdsBehaviour {
   /** The token PUT is swallowed, as when the hop limit is too low for the caller. */

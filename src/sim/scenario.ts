@@ -2,8 +2,8 @@
 // One format drives the demo, the tests and `analyze` (which reads only `snapshot`).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../paths.js';
-import type { Snapshot } from '../snapshot.js';
+import type { Snapshot } from '../snapshot/format.js';
+import { packageRoot } from '../util/paths.js';
 import type { SimIdentity } from './sts-api.js';
 import type { SimClientSdkSpec, SimTlsSpec } from './tls-world.js';
 

@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SecureVersion } from 'node:tls';
-import type { Settings } from '../config.js';
-import { packageRoot } from '../paths.js';
-import type { Snapshot } from '../snapshot.js';
+import type { Settings } from '../config/settings.js';
+import type { Snapshot } from '../snapshot/format.js';
+import { packageRoot } from '../util/paths.js';
 import { type RunningProxy, startConnectProxy } from './connect-proxy.js';
 import type { HsmTls } from './hsm-listeners.js';
 

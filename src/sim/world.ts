@@ -1,9 +1,9 @@
 // A whole simulated environment from a scenario: AWS APIs, IMDS and HSM listeners, all on loopback.
 import { isIP } from 'node:net';
 import type { StaticCredentials } from '../aws/clients.js';
-import type { Settings } from '../config.js';
-import { DEFAULT_PORTS } from '../ports.js';
-import type { RawCluster, RawHsm } from '../snapshot.js';
+import { DEFAULT_PORTS } from '../config/ports.js';
+import type { Settings } from '../config/settings.js';
+import type { RawCluster, RawHsm } from '../snapshot/format.js';
 import { awsJsonProtocol, SimulatedAws } from './aws-server.js';
 import { CLOUDHSM_OPERATIONS } from './cloudhsm-api.js';
 import { EC2_OPERATIONS, ec2QueryProtocol } from './ec2-api.js';

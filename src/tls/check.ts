@@ -2,13 +2,13 @@
 // suite enumeration, certificate chain and interception. Produces the report's endpoint record and
 // the findings, as values; never throws on a bad peer.
 import { isIP } from 'node:net';
-import { finding } from '../findings.js';
-import type { EndpointRecord, Finding } from '../model.js';
+import { finding } from '../core/findings.js';
+import type { EndpointRecord, Finding } from '../core/model.js';
+import { type Lookup, resolveHost } from '../net/dns.js';
+import { type ProxyConfig, proxyFor } from '../net/proxy.js';
 import { analyseChain, type ChainAnalysis, isAwsName } from './certificate.js';
-import { type Lookup, resolveHost } from './dns.js';
 import { type Enumeration, enumerate } from './enumerate.js';
 import { type HandshakeResult, handshake } from './handshake.js';
-import { type ProxyConfig, proxyFor } from './proxy.js';
 
 export const TLS_FINDINGS = {
   'dns.resolve': { summary: 'The endpoint name resolves; private (VPC endpoint) or public addresses.' },

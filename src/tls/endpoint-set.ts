@@ -2,7 +2,7 @@
 // their FIPS names when asked, configured VPC interface endpoints, and explicit `hsmwatch tls` targets.
 import { readFileSync } from 'node:fs';
 import { resolveEndpoint } from '../aws/endpoints.js';
-import { SERVICES, type Service, type Settings } from '../config.js';
+import { SERVICES, type Service, type Settings } from '../config/settings.js';
 import type { CheckOptions, EndpointTarget } from './check.js';
 
 /** Published FIPS names differ by service; these are candidates, resolved before use. */

@@ -3,7 +3,7 @@
 // inconclusive failure (reset, timeout, refused) is retried once, alone, so a server that serialises
 // connections does not produce a false "not accepted".
 import type { SecureVersion } from 'node:tls';
-import { mapLimit } from '../concurrency.js';
+import { mapLimit } from '../util/concurrency.js';
 import { type HandshakeOptions, type HandshakeResult, handshake } from './handshake.js';
 
 export const VERSIONS = [

@@ -9,7 +9,7 @@ import {
   type TLSSocket,
   connect as tlsConnect,
 } from 'node:tls';
-import { connectTunnel, type ProxyConfig } from './proxy.js';
+import { connectTunnel, type ProxyConfig } from '../net/proxy.js';
 import { RSA_KX_SUITES, type ServerHelloInfo, snoopServerHello, suiteName } from './server-hello.js';
 
 export interface HandshakeOptions {

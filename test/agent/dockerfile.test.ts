@@ -131,7 +131,7 @@ describe('Dockerfile', () => {
       const app = join(dir, 'app');
       place(build, 0);
       runStage(build, 0);
-      expect(existsSync(join(build, 'dist', 'src', 'cli.js'))).toBe(true);
+      expect(existsSync(join(build, 'dist', 'src', 'cli', 'main.js'))).toBe(true);
       place(app, last);
       runStage(app, last);
       // COPY --from=build /app/dist ./dist

@@ -6,10 +6,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { DEFAULTS } from '../../src/config.js';
-import { packageRoot } from '../../src/paths.js';
+import { DEFAULTS } from '../../src/config/settings.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { startWorld, type World } from '../../src/sim/world.js';
+import { packageRoot } from '../../src/util/paths.js';
 
 export const ROOT = packageRoot();
 export const CLI = join(ROOT, 'bin', 'hsmwatch.js');

@@ -7,16 +7,16 @@ import bcrypt from 'bcryptjs';
 import { Gauge, type Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { makeLogger } from '../../src/agent/log.js';
+import { AgentMetrics, LabelPruner } from '../../src/agent/metrics.js';
 import { Scheduler } from '../../src/agent/scheduler.js';
 import { parseListenAddress } from '../../src/agent/server.js';
 import { AgentState } from '../../src/agent/state.js';
 import { renderStatusPage } from '../../src/agent/status-page.js';
 import { BasicAuth, loadWebConfig } from '../../src/agent/web-config.js';
-import { DEFAULTS, type Settings } from '../../src/config.js';
+import { DEFAULTS, type Settings } from '../../src/config/settings.js';
+import { defineProbe, type ProbeDefinition } from '../../src/core/probe.js';
 import type { Environment } from '../../src/discovery/index.js';
-import { AgentMetrics, LabelPruner } from '../../src/metrics.js';
-import { defineProbe, type ProbeDefinition } from '../../src/probe.js';
-import { emptySnapshot } from '../../src/snapshot.js';
+import { emptySnapshot } from '../../src/snapshot/format.js';
 
 const quiet = makeLogger({ out: { write: () => true }, level: 'error' });
 

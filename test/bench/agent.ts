@@ -10,10 +10,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { DEFAULTS } from '../../src/config.js';
-import { packageRoot } from '../../src/paths.js';
+import { DEFAULTS } from '../../src/config/settings.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { startWorld } from '../../src/sim/world.js';
+import { packageRoot } from '../../src/util/paths.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10_000);
 const BB_ROUNDS = Number(process.env.BENCH_BB_ROUNDS ?? 300);

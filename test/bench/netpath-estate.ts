@@ -1,5 +1,5 @@
 // The synthetic estate of bench:netpath, deterministic: rules mostly miss (so every rule is read).
-import type { Snapshot } from '../../src/snapshot.js';
+import type { Snapshot } from '../../src/snapshot/format.js';
 
 export interface Scale {
   groups: number;

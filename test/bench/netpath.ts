@@ -2,8 +2,9 @@
 // rules, 50 NACLs, 100 route tables, prefix lists of 1,000 entries, 4 clusters × 28 HSMs × 3 ports
 // against 8 client ENIs (2,688 paths); then the estate doubled, to show how the time grows.
 // In the same run, the reference cost of merely parsing the snapshot's JSON. Bounded: fixed rounds.
-import { analyzeSnapshot } from '../../src/analyze.js';
-import { resolveSettings } from '../../src/config.js';
+
+import { resolveSettings } from '../../src/config/settings.js';
+import { analyzeSnapshot } from '../../src/diagnosis/analyze.js';
 import { environmentFromSnapshot } from '../../src/discovery/from-snapshot.js';
 import {
   clientEndpoint,

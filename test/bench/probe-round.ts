@@ -2,13 +2,13 @@
 // net.connect loop with the same concurrency in the same run. Bounded: fixed rounds, 60 s cap.
 import { connect } from 'node:net';
 import { hsmReachability } from '../../probes/hsm-reachability.js';
-import { mapLimit } from '../../src/concurrency.js';
-import { resolveSettings } from '../../src/config.js';
+import { resolveSettings } from '../../src/config/settings.js';
+import type { HsmTarget } from '../../src/core/model.js';
+import { runProbe } from '../../src/core/runner.js';
 import type { Environment } from '../../src/discovery/index.js';
-import type { HsmTarget } from '../../src/model.js';
-import { runProbe } from '../../src/runner.js';
 import { SimulatedHsms } from '../../src/sim/hsm-listeners.js';
-import { emptySnapshot } from '../../src/snapshot.js';
+import { emptySnapshot } from '../../src/snapshot/format.js';
+import { mapLimit } from '../../src/util/concurrency.js';
 
 const HSMS = 28;
 const PORTS = [2223, 2224, 2225];

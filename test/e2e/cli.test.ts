@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify as stringifyYaml } from 'yaml';
 import { FINDING_CATALOGUE } from '../../probes/index.js';
-import { resolveSettings } from '../../src/config.js';
+import { resolveSettings } from '../../src/config/settings.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { startWorld } from '../../src/sim/world.js';
 import { runCli } from '../support/cli.js';

@@ -213,7 +213,7 @@ describe('AWS API calls through an HTTPS proxy', () => {
   });
 
   it('names an unreadable CA bundle instead of crashing', async () => {
-    const { ConfigError } = await import('../../src/config.js');
+    const { ConfigError } = await import('../../src/config/settings.js');
     await withWorld(
       () => {},
       async (_world, settings) => {

@@ -1,8 +1,8 @@
 // Real sockets against simulated HSM listeners on loopback.
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { tcpConnect } from '../../probes/support/tcp-connect.js';
-import { diagnose } from '../../src/diagnose.js';
+import { diagnose } from '../../src/diagnosis/diagnose.js';
+import { tcpConnect } from '../../src/net/tcp-connect.js';
 import { exitCodeFor } from '../../src/report/build.js';
 import { withWorld } from '../support/world.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IAM_ACTIONS, iamPolicy } from '../../src/aws/iam-actions.js';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/util/paths.js';
 import { NETPATH_DIR } from './support.js';
 
 const bin = join(packageRoot(), 'bin/hsmwatch.js');

@@ -3,11 +3,11 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeSnapshot } from '../../src/analyze.js';
-import type { Report } from '../../src/model.js';
-import { packageRoot } from '../../src/paths.js';
+import type { Report } from '../../src/core/model.js';
+import { analyzeSnapshot } from '../../src/diagnosis/analyze.js';
 import { netnsSupport } from '../../src/sim/netns.js';
 import { loadScenario } from '../../src/sim/scenario.js';
+import { packageRoot } from '../../src/util/paths.js';
 import { staticSettings } from './support.js';
 
 const verdicts = (r: Report) =>

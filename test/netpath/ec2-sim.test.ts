@@ -13,7 +13,7 @@ import { awsJsonProtocol, SimulatedAws } from '../../src/sim/aws-server.js';
 import { EC2_OPERATIONS, ec2QueryProtocol, parseQueryParams, toEc2Xml } from '../../src/sim/ec2-api.js';
 import type { AwsFault } from '../../src/sim/scenario.js';
 import { DEMO_CREDENTIALS } from '../../src/sim/world.js';
-import type { Snapshot } from '../../src/snapshot.js';
+import type { Snapshot } from '../../src/snapshot/format.js';
 
 const sgs = Array.from({ length: 7 }, (_, i) => ({
   GroupId: `sg-${i}`,

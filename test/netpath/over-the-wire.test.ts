@@ -2,8 +2,8 @@
 // APIs and IMDS on loopback. Nothing is connected to the (10.x) HSM addresses: the reachability
 // probe is not run. `diagnose` must read back the scenario's snapshot and give `analyze`'s verdicts.
 import { describe, expect, it } from 'vitest';
-import { analyzeSnapshot } from '../../src/analyze.js';
-import { diagnose } from '../../src/diagnose.js';
+import { analyzeSnapshot } from '../../src/diagnosis/analyze.js';
+import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { DEMO_CREDENTIALS, startWorld } from '../../src/sim/world.js';
 import { reportSchema } from '../support/report-contract.js';
 import { netpathScenarios, staticSettings } from './support.js';

@@ -1,7 +1,7 @@
 // Every scenario under test/scenarios/netpath through `analyze`: the path verdicts and blocking
 // components must be those written in the scenario, and every remediation must parse back.
 import { describe, expect, it } from 'vitest';
-import { analyzeSnapshot } from '../../src/analyze.js';
+import { analyzeSnapshot } from '../../src/diagnosis/analyze.js';
 import { reportSchema } from '../support/report-contract.js';
 import { parseAwsCli } from './aws-cli-parse.js';
 import { netpathScenarios, staticSettings } from './support.js';

@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/paths.js';
 import { loadScenarioFile } from '../../src/sim/scenario.js';
 import { startWorld } from '../../src/sim/world.js';
+import { packageRoot } from '../../src/util/paths.js';
 import { NETPATH_DIR } from './support.js';
 
 const bin = join(packageRoot(), 'bin/hsmwatch.js');

@@ -3,12 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  parseSnapshot,
-  readSnapshotFile,
-  SNAPSHOT_LIMITS,
-  SnapshotError,
-} from '../../src/snapshot-validate.js';
+import { parseSnapshot, readSnapshotFile, SNAPSHOT_LIMITS, SnapshotError } from '../../src/snapshot/read.js';
 
 const good = {
   hsmwatchSnapshot: 1,

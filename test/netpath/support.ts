@@ -1,7 +1,7 @@
 // Shared by the netpath tests: the scenario files and the settings they are analysed with.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULTS } from '../../src/config.js';
+import { DEFAULTS } from '../../src/config/settings.js';
 import { loadScenarioFile, type Scenario } from '../../src/sim/scenario.js';
 
 export const NETPATH_DIR = join(import.meta.dirname, '../scenarios/netpath');

@@ -2,7 +2,7 @@
 //   node dist/test/support/make-demo-pki.js
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/util/paths.js';
 import { TestPki } from './pki.js';
 
 const out = join(packageRoot(), 'scenarios', 'pki');

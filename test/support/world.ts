@@ -1,6 +1,6 @@
 // Test helper: a simulated world from a built-in scenario, changed as the test needs, always stopped.
-import type { Settings } from '../../src/config.js';
-import { resolveSettings } from '../../src/config.js';
+import type { Settings } from '../../src/config/settings.js';
+import { resolveSettings } from '../../src/config/settings.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { startWorld, type World } from '../../src/sim/world.js';
 

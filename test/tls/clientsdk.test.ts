@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientConfig } from '../../probes/client-config.js';
 import { hsmTls } from '../../probes/hsm-tls.js';
 import { readClientSdkConfig } from '../../src/clientsdk/config.js';
-import { resolveSettings } from '../../src/config.js';
+import { resolveSettings } from '../../src/config/settings.js';
+import type { HsmTarget } from '../../src/core/model.js';
 import type { Environment } from '../../src/discovery/index.js';
-import type { HsmTarget } from '../../src/model.js';
-import { emptySnapshot } from '../../src/snapshot.js';
+import { emptySnapshot } from '../../src/snapshot/format.js';
 import { stamp, standardPki } from '../support/pki.js';
 import { hostilePeer, nodeTlsServer, type Peer } from '../support/tls-peers.js';
 

@@ -9,14 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { clockSkew } from '../../probes/clock-skew.js';
 import { credentials } from '../../probes/credentials.js';
 import { tlsEndpoints } from '../../probes/tls-endpoints.js';
-import { resolveSettings } from '../../src/config.js';
-import { diagnose } from '../../src/diagnose.js';
-import type { Report } from '../../src/model.js';
-import { packageRoot } from '../../src/paths.js';
-import type { ProbeFinding } from '../../src/probe.js';
+import { resolveSettings } from '../../src/config/settings.js';
+import type { Report } from '../../src/core/model.js';
+import type { ProbeFinding } from '../../src/core/probe.js';
+import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { makeStyle, renderText } from '../../src/report/text.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { DEMO_CREDENTIALS, startWorld } from '../../src/sim/world.js';
+import { packageRoot } from '../../src/util/paths.js';
 import { nodeTlsServer } from '../support/tls-peers.js';
 
 const MY_PROBES = [

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { clientEniFor, summarise } from '../../probes/hsm-reachability.js';
-import { classifyConnectError } from '../../probes/support/tcp-connect.js';
 import { resolveEndpoint } from '../../src/aws/endpoints.js';
 import { classifyAwsError } from '../../src/aws/errors.js';
-import { DEFAULTS } from '../../src/config.js';
+import { DEFAULTS } from '../../src/config/settings.js';
+import type { HsmTarget } from '../../src/core/model.js';
 import { clustersToTargets } from '../../src/discovery/clusters.js';
-import type { HsmTarget } from '../../src/model.js';
+import { classifyConnectError } from '../../src/net/tcp-connect.js';
 import { exitCodeFor } from '../../src/report/build.js';
 import { nftRules } from '../../src/sim/netns.js';
 

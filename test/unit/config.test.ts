@@ -1,6 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULTS, loadConfigFile, resolveSettings, validateConfig } from '../../src/config.js';
+import {
+  ConfigError,
+  DEFAULTS,
+  loadConfigFile,
+  resolveSettings,
+  validateConfig,
+} from '../../src/config/settings.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/config/${name}`, import.meta.url));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatMs, parseDuration } from '../../src/duration.js';
-import { formatPorts, parsePortSpec } from '../../src/ports.js';
+import { formatMs, parseDuration } from '../../src/config/duration.js';
+import { formatPorts, parsePortSpec } from '../../src/config/ports.js';
 
 describe('parsePortSpec', () => {
   it.each([

@@ -1,9 +1,10 @@
 // Handlers of `hsmwatch snapshot`, `analyze` and `iam-policy` (the CLI wiring lives in cli.ts).
-import { analyzeSnapshot, parseEphemeralRange, writeFileAtomic } from './analyze.js';
-import { iamPolicy } from './aws/iam-actions.js';
-import { printDiagnosis, settingsFromArgs } from './cli.js';
-import { resolveSettings, validateConfig } from './config.js';
-import { readSnapshotFile, SnapshotError } from './snapshot-validate.js';
+
+import { iamPolicy } from '../aws/iam-actions.js';
+import { resolveSettings, validateConfig } from '../config/settings.js';
+import { analyzeSnapshot, parseEphemeralRange, writeFileAtomic } from '../diagnosis/analyze.js';
+import { readSnapshotFile, SnapshotError } from '../snapshot/read.js';
+import { printDiagnosis, settingsFromArgs } from './main.js';
 
 interface Io {
   stdout: NodeJS.WriteStream;
@@ -49,7 +50,7 @@ export async function runSnapshot(
   io: Io,
 ): Promise<number> {
   const settings = settingsFromArgs(argv);
-  const { discover } = await import('./discovery/index.js');
+  const { discover } = await import('../discovery/index.js');
   const env = await discover(settings, { progress: (m) => io.stderr.write(`hsmwatch: ${m}\n`) });
   for (const f of env.findings.filter((x) => x.status !== 'pass')) {
     io.stderr.write(`hsmwatch: ${f.status} ${f.id} ${f.target}: ${f.message}\n`);

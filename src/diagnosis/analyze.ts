@@ -1,14 +1,14 @@
 // `hsmwatch analyze`: every static check on a snapshot, offline. No network: the probes that need
 // it are skipped by the runner, and discovery is replaced by the snapshot's own answers.
 import { renameSync, writeFileSync } from 'node:fs';
-import { PROBES } from '../probes/index.js';
-import type { Settings } from './config.js';
-import { UsageError } from './config.js';
+import { PROBES } from '../../probes/index.js';
+import type { Settings } from '../config/settings.js';
+import { UsageError } from '../config/settings.js';
+import { runRound, selectProbes } from '../core/runner.js';
+import { environmentFromSnapshot } from '../discovery/from-snapshot.js';
+import { buildReport } from '../report/build.js';
+import type { Snapshot } from '../snapshot/format.js';
 import type { Diagnosis } from './diagnose.js';
-import { environmentFromSnapshot } from './discovery/from-snapshot.js';
-import { buildReport } from './report/build.js';
-import { runRound, selectProbes } from './runner.js';
-import type { Snapshot } from './snapshot.js';
 
 export interface AnalyzeOptions {
   ephemeralPorts?: { from: number; to: number };

@@ -1,7 +1,7 @@
 // The contract every probe in probes/ implements. The engine knows probes only through this type.
 import type { Registry } from 'prom-client';
-import type { Settings } from './config.js';
-import type { Environment } from './discovery/index.js';
+import type { Settings } from '../config/settings.js';
+import type { Environment } from '../discovery/index.js';
 import type { FindingCatalogue } from './findings.js';
 import type { EndpointRecord, Finding, LiveResult, PathKey, StaticResult, Status } from './model.js';
 

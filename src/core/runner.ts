@@ -1,6 +1,6 @@
 // Runs probes with deadlines. A probe that throws or overruns becomes a finding; the rest go on.
 import { setMaxListeners } from 'node:events';
-import type { Environment } from './discovery/index.js';
+import type { Environment } from '../discovery/index.js';
 import { finding } from './findings.js';
 import type { Finding } from './model.js';
 import type { Need, ProbeDefinition, ProbeOutcome } from './probe.js';

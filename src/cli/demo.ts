@@ -1,11 +1,12 @@
 // `hsmwatch demo`: a simulated cluster on loopback, diagnosed through the normal code path.
-import { EXIT, printDiagnosis, settingsFromArgs } from '../cli.js';
-import { diagnose } from '../diagnose.js';
-import { makeProgress } from '../progress.js';
+
+import { diagnose } from '../diagnosis/diagnose.js';
 import { wantColour } from '../report/text.js';
-import { IN_NETNS_ENV, netnsSupport, rerunInNamespace, setupNamespace } from './netns.js';
-import { listScenarios, loadScenario, loadScenarioFile, type Scenario } from './scenario.js';
-import { DEMO_CREDENTIALS, startWorld } from './world.js';
+import { IN_NETNS_ENV, netnsSupport, rerunInNamespace, setupNamespace } from '../sim/netns.js';
+import { listScenarios, loadScenario, loadScenarioFile, type Scenario } from '../sim/scenario.js';
+import { DEMO_CREDENTIALS, startWorld } from '../sim/world.js';
+import { EXIT, printDiagnosis, settingsFromArgs } from './main.js';
+import { makeProgress } from './progress.js';
 
 interface Io {
   stdout: NodeJS.WriteStream;

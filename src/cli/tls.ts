@@ -1,13 +1,13 @@
 // `hsmwatch tls HOST[:PORT]...`: the TLS checks against any endpoint. Prints the report object with
 // `endpoints` and `findings` only (JSON), or a readable summary.
 
-import { mapLimit } from '../concurrency.js';
-import { ConfigError, loadConfigFile, resolveSettings, validateConfig } from '../config.js';
-import type { EndpointRecord, Finding } from '../model.js';
+import { ConfigError, loadConfigFile, resolveSettings, validateConfig } from '../config/settings.js';
+import type { EndpointRecord, Finding } from '../core/model.js';
 import { exitCodeFor, summarise } from '../report/build.js';
 import { makeStyle, renderEndpoints, renderFindings, renderSummary, wantColour } from '../report/text.js';
-import { checkEndpoint } from './check.js';
-import { checkOptionsFrom, parseTarget } from './endpoint-set.js';
+import { checkEndpoint } from '../tls/check.js';
+import { checkOptionsFrom, parseTarget } from '../tls/endpoint-set.js';
+import { mapLimit } from '../util/concurrency.js';
 
 export interface TlsArgs {
   targets?: string[] | undefined;

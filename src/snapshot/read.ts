@@ -1,7 +1,7 @@
 // Reads a snapshot file defensively: bounded size, depth and array lengths, the contract's types
 // checked, each problem named by its JSON path. A hostile file is rejected, never half-analysed.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { Snapshot } from './snapshot.js';
+import type { Snapshot } from './format.js';
 
 export const SNAPSHOT_LIMITS = {
   maxBytes: 64 * 1024 * 1024,

@@ -1,11 +1,11 @@
 // One diagnosis: discover, run the selected probes once, build the report.
-import { PROBES } from '../probes/index.js';
-import type { StaticCredentials } from './aws/clients.js';
-import { type Settings, UsageError } from './config.js';
-import { discover, type Environment } from './discovery/index.js';
-import type { Report } from './model.js';
-import { buildReport } from './report/build.js';
-import { type ProbeRun, runRound, selectProbes } from './runner.js';
+import { PROBES } from '../../probes/index.js';
+import type { StaticCredentials } from '../aws/clients.js';
+import { type Settings, UsageError } from '../config/settings.js';
+import type { Report } from '../core/model.js';
+import { type ProbeRun, runRound, selectProbes } from '../core/runner.js';
+import { discover, type Environment } from '../discovery/index.js';
+import { buildReport } from '../report/build.js';
 
 export interface DiagnoseOptions {
   credentials?: StaticCredentials;

@@ -9,12 +9,12 @@ import {
   type Settings,
   UsageError,
   validateConfig,
-} from './config.js';
-import type { Diagnosis } from './diagnose.js';
-import { packageRoot } from './paths.js';
+} from '../config/settings.js';
+import type { Diagnosis } from '../diagnosis/diagnose.js';
+import { exitCodeFor } from '../report/build.js';
+import { makeStyle, renderText, wantColour } from '../report/text.js';
+import { packageRoot } from '../util/paths.js';
 import { makeProgress } from './progress.js';
-import { exitCodeFor } from './report/build.js';
-import { makeStyle, renderText, wantColour } from './report/text.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -165,7 +165,7 @@ export async function runDiagnose(argv: DiagnoseArgs, io: Io): Promise<number> {
   const progress = makeProgress(io.stderr, wantColour(io.stderr));
   try {
     // Loaded on use: the AWS SDK takes most of the start-up time.
-    const { diagnose } = await import('./diagnose.js');
+    const { diagnose } = await import('../diagnosis/diagnose.js');
     const d = await diagnose(settings, { progress: progress.update });
     progress.done();
     return await printDiagnosis(d, settings, io);
@@ -225,7 +225,7 @@ export function buildCli(args: string[], io: Io, setExit: (code: number) => void
             'one HSM port silently dropped (needs a private network namespace)',
           ),
       guard(async (argv: DiagnoseArgs & { scenario: string; 'scenario-file'?: string; list?: boolean }) => {
-        const { runDemoCommand } = await import('./sim/demo.js');
+        const { runDemoCommand } = await import('./demo.js');
         return runDemoCommand(argv, io);
       }),
     )
@@ -240,7 +240,7 @@ export function buildCli(args: string[], io: Io, setExit: (code: number) => void
             'then: hsmwatch analyze hsmwatch-snapshot.json',
           ),
       guard(async (argv: DiagnoseArgs & { out?: string }) => {
-        const { runSnapshot } = await import('./netpath-cli.js');
+        const { runSnapshot } = await import('./snapshot-analyze.js');
         return runSnapshot(argv, io);
       }),
     )
@@ -278,8 +278,8 @@ export function buildCli(args: string[], io: Io, setExit: (code: number) => void
             requiresArg: true,
           })
           .example('$0 analyze snapshot.json --output json', 'the report, with no network access at all'),
-      guard(async (argv: import('./netpath-cli.js').AnalyzeArgs) => {
-        const { runAnalyze } = await import('./netpath-cli.js');
+      guard(async (argv: import('./snapshot-analyze.js').AnalyzeArgs) => {
+        const { runAnalyze } = await import('./snapshot-analyze.js');
         return runAnalyze(argv, io);
       }),
     )
@@ -331,8 +331,8 @@ export function buildCli(args: string[], io: Io, setExit: (code: number) => void
             '$0 tls vpce-0abc.ec2.us-east-1.vpce.amazonaws.com:443 --output json',
             'the endpoints[] and findings[] objects',
           ),
-      guard(async (argv: import('./tls/command.js').TlsArgs) => {
-        const { runTlsCommand } = await import('./tls/command.js');
+      guard(async (argv: import('./tls.js').TlsArgs) => {
+        const { runTlsCommand } = await import('./tls.js');
         return runTlsCommand(argv, io);
       }),
     )
@@ -340,7 +340,7 @@ export function buildCli(args: string[], io: Io, setExit: (code: number) => void
       'iam-policy',
       'print the least-privilege IAM policy hsmwatch needs (read-only actions)',
       (y) => y.strict(),
-      guard(async () => (await import('./netpath-cli.js')).runIamPolicy(io)),
+      guard(async () => (await import('./snapshot-analyze.js')).runIamPolicy(io)),
     )
     .command(
       'agent',
@@ -375,7 +375,7 @@ export function buildCli(args: string[], io: Io, setExit: (code: number) => void
             '',
           ),
       guard(async (argv: AgentArgs) => {
-        const { runAgent } = await import('./agent/index.js');
+        const { runAgent } = await import('../agent/index.js');
         const web: Record<string, unknown> = {};
         if (argv['web.listen-address'] !== undefined) web.listenAddress = argv['web.listen-address'];
         if (argv['web.config.file'] !== undefined) web.configFile = argv['web.config.file'];

@@ -2,10 +2,10 @@
 // declare their own metrics once (ProbeDefinition.declareMetrics) and set them from their latest
 // outcome; nothing here names a particular probe.
 import { Counter, collectDefaultMetrics, Gauge, Registry, type RegistryContentType } from 'prom-client';
-import type { Environment } from './discovery/index.js';
-import type { Finding, Status } from './model.js';
-import type { MetricsUpdater, ProbeDefinition } from './probe.js';
-import type { ProbeRun } from './runner.js';
+import type { Finding, Status } from '../core/model.js';
+import type { MetricsUpdater, ProbeDefinition } from '../core/probe.js';
+import type { ProbeRun } from '../core/runner.js';
+import type { Environment } from '../discovery/index.js';
 
 /** Value of cloudhsm_finding_status per status: ordered by how much attention it needs. */
 export const FINDING_STATUS_VALUE: Record<Status, number> = { pass: 0, skip: 1, warn: 2, error: 3, fail: 4 };
