@@ -5,9 +5,7 @@ import { basename } from 'node:path';
 import { readClientSdkConfig } from '../src/clientsdk/config.js';
 import { readTrustAnchor, verifiesAgainst } from '../src/clientsdk/trust-anchor.js';
 import { finding } from '../src/core/findings.js';
-import type { Finding } from '../src/core/model.js';
 import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
-import type { RawCluster } from '../src/snapshot/format.js';
 
 type Id = 'clientsdk.config' | 'clientsdk.stale-address' | 'clientsdk.trust-anchor';
 
@@ -38,7 +36,7 @@ export const clientConfig = defineProbe({
   deadlineMs: () => 5000,
   async run(ctx): Promise<{ findings: ProbeFinding<Id>[] }> {
     const { settings, env } = ctx;
-    const findings: Finding[] = [];
+    const findings: ProbeFinding<Id>[] = [];
     const dir = settings.clientSdk.configDir;
     const cfg = readClientSdkConfig(dir);
     for (const p of cfg.problems)
@@ -146,15 +144,10 @@ export const clientConfig = defineProbe({
       const now = Date.now();
       const notAfter = new Date(c.validTo);
       const daysLeft = Math.floor((notAfter.getTime() - now) / 86_400_000);
-      const clusters = (
-        (env.snapshot.aws['cloudhsmv2:DescribeClusters'] as { Clusters?: RawCluster[] } | undefined)
-          ?.Clusters ?? []
-      ).map((cl) => ({
-        id: String(cl.ClusterId ?? '?'),
-        cert: (cl.Certificates as { ClusterCertificate?: string } | undefined)?.ClusterCertificate,
-      }));
-      const withCert = clusters.filter((cl) => typeof cl.cert === 'string');
-      const notVerifying = withCert.filter((cl) => !verifiesAgainst(cl.cert!, c));
+      const withCert = env.clusters.flatMap((cl) =>
+        cl.certificate ? [{ id: cl.clusterId, cert: cl.certificate }] : [],
+      );
+      const notVerifying = withCert.filter((cl) => !verifiesAgainst(cl.cert, c));
       const evidence = {
         subject: c.subject.split('\n').join(', '),
         notAfter: notAfter.toISOString(),
@@ -200,6 +193,6 @@ export const clientConfig = defineProbe({
               ),
       );
     }
-    return { findings: findings as ProbeFinding<Id>[] };
+    return { findings };
   },
 });

@@ -2,7 +2,7 @@
 // corrected for the round trip. SigV4 rejects requests more than 5 minutes off.
 
 import { finding } from '../src/core/findings.js';
-import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
+import { defineProbe, type ProbeOutcome } from '../src/core/probe.js';
 import { proxyFor } from '../src/net/proxy.js';
 import { measureSkew, type SkewResult } from '../src/tls/clock.js';
 import { checkOptionsFrom, endpointSet } from '../src/tls/endpoint-set.js';
@@ -21,6 +21,7 @@ export const clockSkew = defineProbe({
   id: 'clock-skew',
   title: 'Clock skew against AWS',
   needs: ['region', 'live-network'],
+  produces: ['clockSkewMs'],
   findings: {
     'clock.skew': {
       summary: "This host's clock is within 1 minute of AWS's (SigV4 fails beyond 5 minutes).",
@@ -31,7 +32,7 @@ export const clockSkew = defineProbe({
     Math.ceil(Math.max(1, endpointSet(settings, env.region ?? 'us-east-1').length) / 3) *
     (settings.tls.timeoutMs * 2 + 2000),
   declareMetrics: (registry) => declareClockMetrics(registry),
-  async run(ctx): Promise<{ findings: ProbeFinding<Id>[] }> {
+  async run(ctx): Promise<ProbeOutcome<Id, 'clockSkewMs'>> {
     const { settings, env } = ctx;
     const targets = endpointSet(settings, env.region!).filter((t) => !t.optional);
     const opts = checkOptionsFrom(settings, ctx.signal);
@@ -70,7 +71,7 @@ export const clockSkew = defineProbe({
             'clock',
             `clock skew unknown: no AWS endpoint answered with a Date header (${samples.map((s) => `${s.host} ${s.r.ok ? '' : s.r.code}`).join(', ')})`,
             evidence,
-          ) as ProbeFinding<Id>,
+          ),
         ],
       };
     }
@@ -111,6 +112,6 @@ export const clockSkew = defineProbe({
               `clock within ${(abs / 1000).toFixed(1)} s of AWS (${best.host}, round trip ${best.r.rttMs.toFixed(1)} ms)`,
               base,
             );
-    return { findings: [f as ProbeFinding<Id>] };
+    return { findings: [f], facts: { clockSkewMs: skew } };
   },
 });

@@ -5,8 +5,9 @@ import { makeStsClient } from '../src/aws/clients.js';
 import { credentialSource } from '../src/aws/credential-source.js';
 import { resolveEndpoint } from '../src/aws/endpoints.js';
 import { classifyAwsError, describeFailure } from '../src/aws/errors.js';
+import type { Identity } from '../src/core/facts.js';
 import { finding } from '../src/core/findings.js';
-import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
+import { defineProbe, type ProbeFinding, type ProbeOutcome } from '../src/core/probe.js';
 import { declareCredentialsMetrics } from './support/tls-metrics.js';
 
 type Id = 'credentials.identity' | 'credentials.expiry';
@@ -16,6 +17,7 @@ export const credentials = defineProbe({
   id: 'credentials',
   title: 'Credentials and identity',
   needs: ['region', 'live-network'],
+  produces: ['identity'],
   findings: {
     'credentials.identity': {
       summary: 'Credentials are found in the SDK chain and sts:GetCallerIdentity accepts them.',
@@ -24,7 +26,7 @@ export const credentials = defineProbe({
   },
   deadlineMs: (settings) => settings.aws.timeoutMs * (settings.aws.maxAttempts + 1) + 1000,
   declareMetrics: (registry) => declareCredentialsMetrics(registry),
-  async run(ctx): Promise<{ findings: ProbeFinding<Id>[] }> {
+  async run(ctx): Promise<ProbeOutcome<Id, 'identity'>> {
     const { settings, env } = ctx;
     const src = credentialSource({ profile: settings.profile, staticCredentials: Boolean(env.credentials) });
     const endpoint = resolveEndpoint('sts', settings)?.url ?? 'regional';
@@ -34,11 +36,13 @@ export const credentials = defineProbe({
       ...(env.credentials ? { credentials: env.credentials } : {}),
     });
     const findings: ProbeFinding<Id>[] = [];
+    let identity: Identity;
     try {
-      const out = await client.send(new GetCallerIdentityCommand({}), { abortSignal: ctx.signal as never });
+      const out = await client.send(new GetCallerIdentityCommand({}), { abortSignal: ctx.signal });
       const creds = await client.config.credentials();
       const temporary = Boolean(creds.sessionToken) || creds.accessKeyId.startsWith('ASIA');
       const expiration = creds.expiration ? creds.expiration.toISOString() : null;
+      identity = { ok: true, account: out.Account ?? null, arn: out.Arn ?? null, temporary, expiration };
       const evidence = {
         source: src.source,
         ...(src.profile ? { profile: src.profile } : {}),
@@ -55,7 +59,7 @@ export const credentials = defineProbe({
           'credentials',
           `${temporary ? 'temporary' : 'long-term'} credentials from ${src.source}${src.profile ? ` "${src.profile}"` : ''}: ${out.Arn} (account ${out.Account})`,
           evidence,
-        ) as ProbeFinding<Id>,
+        ),
       );
       if (!temporary && /:user\//.test(out.Arn ?? '')) {
         findings.push(
@@ -66,7 +70,7 @@ export const credentials = defineProbe({
             'long-term IAM user access keys: they never expire and must be rotated by hand',
             evidence,
             'run the agent with an instance profile role (temporary credentials rotated by EC2) instead of access keys',
-          ) as ProbeFinding<Id>,
+          ),
         );
       } else if (creds.expiration) {
         const left = creds.expiration.getTime() - Date.now();
@@ -82,7 +86,7 @@ export const credentials = defineProbe({
             ...(left < EXPIRY_WARN_MS
               ? ['check that the credential source refreshes them (instance role, SSO session)']
               : []),
-          ) as ProbeFinding<Id>,
+          ),
         );
       }
     } catch (e) {
@@ -94,23 +98,25 @@ export const credentials = defineProbe({
         endpoint,
         ...(f.httpStatus ? { httpStatus: f.httpStatus } : {}),
       };
+      const detail = `sts:GetCallerIdentity: ${describeFailure(f)}`;
+      identity = { ok: false, kind: f.kind, code: f.code, detail };
       findings.push(
         finding(
           'credentials.identity',
           f.kind === 'credentials' ? 'fail' : f.kind === 'denied' ? 'fail' : 'error',
           'credentials',
-          `sts:GetCallerIdentity: ${describeFailure(f)}`,
+          detail,
           evidence,
           f.kind === 'credentials'
             ? 'attach an instance profile role to the instance, or set AWS_PROFILE / AWS_ACCESS_KEY_ID'
             : f.kind === 'denied'
               ? 'the credentials are invalid or expired (InvalidClientTokenId, ExpiredToken, SignatureDoesNotMatch: also check the clock)'
               : 'check the connectivity to the STS endpoint (see the TLS findings)',
-        ) as ProbeFinding<Id>,
+        ),
       );
     } finally {
       client.destroy();
     }
-    return { findings };
+    return { findings, facts: { identity } };
   },
 });

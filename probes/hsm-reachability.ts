@@ -1,9 +1,15 @@
 // Live reachability: a TCP connect to every HSM address on every configured port.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { LabelPruner } from '../src/agent/metrics.js';
 import { formatMs } from '../src/config/duration.js';
-import type { ClientEni, HsmTarget, LiveResult, LiveState } from '../src/core/model.js';
+import { LabelPruner } from '../src/core/label-pruner.js';
 import { defineProbe, type PathContribution, type ProbeFinding } from '../src/core/probe.js';
+import {
+  type ClientEni,
+  type HsmTarget,
+  type LiveResult,
+  type LiveState,
+  targetLabel,
+} from '../src/model/index.js';
 import { type ConnectResult, tcpConnect } from '../src/net/tcp-connect.js';
 import { mapLimit } from '../src/util/concurrency.js';
 
@@ -25,10 +31,6 @@ const FIX: Record<Exclude<LiveState, 'open'>, string> = {
   unreachable: 'refresh the HSM addresses (an HSM replacement changes the ENI IP) and check the route tables',
   error: 'see the errno in the evidence (EPERM or EACCES: a local firewall on this host blocks the connect)',
 };
-
-export function targetLabel(t: HsmTarget): string {
-  return t.hsmId ? `${t.clusterId}/${t.hsmId} ${t.ip}` : t.ip;
-}
 
 /** The client ENI a connection left from: the one owning its source address, else the primary ENI. */
 export function clientEniFor(enis: readonly ClientEni[], localAddress: string | undefined): string | null {
@@ -86,6 +88,7 @@ export const hsmReachability = defineProbe({
   id: 'reachability',
   title: 'HSM reachability',
   needs: ['hsm-targets', 'live-network'],
+  produces: ['livePaths'],
   // Cheap and the first thing to break: every 15 s in the agent.
   defaultIntervalMs: 15_000,
   findings: {
@@ -121,7 +124,7 @@ export const hsmReachability = defineProbe({
         results.filter((x) => x.target === t),
       ),
     );
-    return { findings, paths };
+    return { findings, paths, facts: { livePaths: paths } };
   },
   declareMetrics: (registry) => declareReachabilityMetrics(registry),
 });

@@ -3,12 +3,11 @@
 import type { X509Certificate } from 'node:crypto';
 import { readTrustAnchor } from '../src/clientsdk/trust-anchor.js';
 import { finding } from '../src/core/findings.js';
-import type { Finding } from '../src/core/model.js';
 import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
+import { targetLabel } from '../src/model/index.js';
 import { summarise } from '../src/tls/certificate.js';
 import { handshake } from '../src/tls/handshake.js';
 import { mapLimit } from '../src/util/concurrency.js';
-import { targetLabel } from './hsm-reachability.js';
 
 type Id = 'hsm.tls';
 
@@ -44,7 +43,7 @@ export const hsmTls = defineProbe({
     const anchorPath = settings.hsm.trustAnchor;
     const anchor = readTrustAnchor(anchorPath);
     const anchorCert = anchor.ok ? anchor.cert : null;
-    const findings = await mapLimit(env.targets, 8, async (t): Promise<Finding> => {
+    const findings = await mapLimit(env.targets, 8, async (t): Promise<ProbeFinding<Id>> => {
       const target = `${targetLabel(t)}:${port}`;
       const h = await handshake({
         host: t.ip,
@@ -158,6 +157,6 @@ export const hsmTls = defineProbe({
         evidence,
       );
     });
-    return { findings: findings as ProbeFinding<Id>[] };
+    return { findings };
   },
 });

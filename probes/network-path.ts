@@ -1,11 +1,11 @@
 // Static path analysis: security groups, network ACLs and routes for every client ENI → HSM
-// address → port, from env.snapshot alone (so `analyze` and `diagnose` share it).
+// address → port, from the VPC estate discovery read alone (so `analyze` and `diagnose` share it).
 
 import { Gauge, type Registry } from 'prom-client';
-import { LabelPruner } from '../src/agent/metrics.js';
-import { missingActionFor } from '../src/aws/iam-actions.js';
+import { LabelPruner } from '../src/core/label-pruner.js';
 import { defineProbe, type PathContribution, type ProbeFinding } from '../src/core/probe.js';
-import { EC2_KEYS } from '../src/netpath/facts.js';
+import { targetLabel } from '../src/model/index.js';
+import type { NetFacts } from '../src/netpath/facts.js';
 import {
   type Check,
   type Component,
@@ -13,7 +13,6 @@ import {
   DEFAULT_EPHEMERAL,
   evaluatePair,
   type Fix,
-  factsFromSnapshot,
   fixCommand,
   formatRanges,
   freeRuleNumber,
@@ -23,7 +22,6 @@ import {
   routeTableFor,
   toRanges,
 } from '../src/netpath/index.js';
-import { targetLabel } from './hsm-reachability.js';
 
 export const COMPONENT_FINDING = {
   'client-sg-egress': 'sg.client-egress',
@@ -145,24 +143,19 @@ export const networkPath = defineProbe({
   id: 'network-path',
   title: 'Network path (security groups, NACLs, routes)',
   needs: ['hsm-targets'],
+  produces: ['staticPaths'],
   findings: FINDINGS,
   deadlineMs: () => 10_000,
   declareMetrics: (registry) => declarePathMetrics(registry),
   async run(ctx) {
     const { env, settings } = ctx;
-    const snapshot = env.snapshot;
     const findings: ProbeFinding<Id>[] = [];
-    const facts = factsFromSnapshot(snapshot.aws, snapshot.region);
-    const missing = [
-      EC2_KEYS.sgs,
-      EC2_KEYS.subnets,
-      EC2_KEYS.nacls,
-      EC2_KEYS.routeTables,
-      EC2_KEYS.enis,
-    ].filter((key) => snapshot.aws[key] === undefined);
+    const { facts, missing } = env.vpc;
     if (missing.length) {
       // One finding for all: the discovery findings already say why each read failed.
-      const actions = missing.map((k) => missingActionFor(k, env.findings)).filter((a): a is string => !!a);
+      const actions = missing
+        .map((k) => env.discovery.reads[k]?.deniedAction)
+        .filter((a): a is string => !!a);
       findings.push({
         id: 'path.data',
         status: 'skip',
@@ -239,7 +232,7 @@ export const networkPath = defineProbe({
       }
     }
     findings.push(...privateSubnetFindings(facts, env.clusters));
-    return { findings: mergeSameFix(findings), paths };
+    return { findings: mergeSameFix(findings), paths, facts: { staticPaths: paths } };
   },
 });
 
@@ -279,7 +272,7 @@ function mergeSameFix(findings: ProbeFinding<Id>[]): ProbeFinding<Id>[] {
  * NACL fixes of different findings must not propose the same rule number in one ACL (the second
  * command would fail): numbers are handed out once per ACL and direction, below the denying rule.
  */
-function ruleNumberAllocator(facts: ReturnType<typeof factsFromSnapshot>): (fix: Fix) => Fix {
+function ruleNumberAllocator(facts: NetFacts): (fix: Fix) => Fix {
   const taken = new Map<string, Set<number>>();
   return (fix) => {
     if (fix.kind !== 'nacl-entry') return fix;
@@ -300,7 +293,7 @@ function ruleNumberAllocator(facts: ReturnType<typeof factsFromSnapshot>): (fix:
 }
 
 function privateSubnetFindings(
-  facts: ReturnType<typeof factsFromSnapshot>,
+  facts: NetFacts,
   clusters: ReadonlyArray<{ clusterId: string; vpcId: string | null; subnetIds: string[] }>,
 ): ProbeFinding<Id>[] {
   if (facts.routeTables === null) return [];

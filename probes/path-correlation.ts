@@ -1,7 +1,8 @@
 // Correlation: the static verdict of each path against what the live connect saw, with a named
 // explanation where they disagree.
-import type { LiveState, StaticVerdict } from '../src/core/model.js';
+
 import { defineProbe, type PathContribution, type ProbeFinding } from '../src/core/probe.js';
+import type { LiveState, StaticVerdict } from '../src/model/index.js';
 
 type Id = 'path.correlation';
 
@@ -46,16 +47,16 @@ export const pathCorrelation = defineProbe({
   id: 'path-correlation',
   title: 'Static vs live path correlation',
   needs: ['hsm-targets'],
-  after: ['network-path', 'reachability'],
+  consumes: ['staticPaths', 'livePaths'],
   findings: {
     'path.correlation': { summary: 'The static path verdict agrees with the live connect, or why not.' },
   },
   deadlineMs: () => 5000,
   async run(ctx) {
-    const { env, earlier } = ctx;
+    const { env, facts } = ctx;
     if (env.mode === 'offline') return { findings: [] };
-    const staticPaths = earlier.get('network-path')?.paths?.filter((p) => p.static) ?? [];
-    const livePaths = earlier.get('reachability')?.paths?.filter((p) => p.live) ?? [];
+    const staticPaths = facts.staticPaths?.filter((p) => p.static) ?? [];
+    const livePaths = facts.livePaths?.filter((p) => p.live) ?? [];
     if (staticPaths.length === 0 || livePaths.length === 0) {
       return {
         findings: [

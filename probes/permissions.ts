@@ -16,7 +16,6 @@ import { makeEc2Client } from '../src/aws/clients.js';
 import { classifyAwsError } from '../src/aws/errors.js';
 import { IAM_ACTIONS, type IamAction } from '../src/aws/iam-actions.js';
 import { finding } from '../src/core/findings.js';
-import type { Finding } from '../src/core/model.js';
 import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
 import { mapLimit } from '../src/util/concurrency.js';
 
@@ -25,22 +24,22 @@ type Verdict = { verdict: 'allowed' | 'denied' | 'unknown'; how: string; code?: 
 
 const DRY_RUN: Record<string, (c: EC2Client, signal: AbortSignal) => Promise<unknown>> = {
   'ec2:DescribeInstances': (c, s) =>
-    c.send(new DescribeInstancesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s as never }),
+    c.send(new DescribeInstancesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
   'ec2:DescribeNetworkInterfaces': (c, s) =>
     c.send(new DescribeNetworkInterfacesCommand({ DryRun: true, MaxResults: 5 }), {
-      abortSignal: s as never,
+      abortSignal: s,
     }),
   'ec2:DescribeSecurityGroups': (c, s) =>
-    c.send(new DescribeSecurityGroupsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s as never }),
+    c.send(new DescribeSecurityGroupsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
   'ec2:DescribeSubnets': (c, s) =>
-    c.send(new DescribeSubnetsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s as never }),
+    c.send(new DescribeSubnetsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
   'ec2:DescribeNetworkAcls': (c, s) =>
-    c.send(new DescribeNetworkAclsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s as never }),
+    c.send(new DescribeNetworkAclsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
   'ec2:DescribeRouteTables': (c, s) =>
-    c.send(new DescribeRouteTablesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s as never }),
+    c.send(new DescribeRouteTablesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
   'ec2:DescribeVpcPeeringConnections': (c, s) =>
     c.send(new DescribeVpcPeeringConnectionsCommand({ DryRun: true, MaxResults: 5 }), {
-      abortSignal: s as never,
+      abortSignal: s,
     }),
   'ec2:GetManagedPrefixListEntries': (c, s) =>
     c.send(
@@ -49,7 +48,7 @@ const DRY_RUN: Record<string, (c: EC2Client, signal: AbortSignal) => Promise<unk
         PrefixListId: 'pl-00000000000000000',
         MaxResults: 5,
       }),
-      { abortSignal: s as never },
+      { abortSignal: s },
     ),
 };
 
@@ -57,7 +56,7 @@ export const permissions = defineProbe({
   id: 'permissions',
   title: 'IAM permissions',
   needs: ['region', 'live-network'],
-  after: ['credentials'],
+  consumes: ['identity'],
   findings: {
     'permissions.action': {
       summary: 'A read-only IAM action hsmwatch needs is allowed (DryRun or the real call).',
@@ -71,8 +70,8 @@ export const permissions = defineProbe({
       region: env.region!,
       ...(env.credentials ? { credentials: env.credentials } : {}),
     });
-    const identity = ctx.earlier.get('credentials')?.findings.find((f) => f.id === 'credentials.identity');
-    const noCredentials = identity?.evidence.kind === 'credentials';
+    const identity = ctx.facts.identity;
+    const noCredentials = identity?.ok === false && identity.kind === 'credentials';
     try {
       const verdicts = await mapLimit(IAM_ACTIONS, 4, async (a: IamAction): Promise<[IamAction, Verdict]> => {
         const dry = DRY_RUN[a.action];
@@ -89,30 +88,23 @@ export const permissions = defineProbe({
           }
         }
         if (a.action === 'cloudhsm:DescribeClusters') {
-          const d = env.findings.find((f) => f.id === 'discovery.cloudhsm');
-          if (d?.status === 'pass')
-            return [a, { verdict: 'allowed', how: 'the DescribeClusters call of discovery' }];
-          if (d?.evidence.missingAction === a.action)
-            return [
-              a,
-              {
-                verdict: 'denied',
-                how: 'the DescribeClusters call of discovery',
-                code: String(d.evidence.code),
-              },
-            ];
-          return [a, { verdict: 'unknown', how: d ? `discovery: ${d.message}` : 'not called' }];
+          const d = env.discovery.reads[a.operation];
+          const how = 'the DescribeClusters call of discovery';
+          if (d?.result === 'ok') return [a, { verdict: 'allowed', how }];
+          if (d?.result === 'denied' && d.deniedAction === a.action)
+            return [a, { verdict: 'denied', how, code: String(d.code) }];
+          return [a, { verdict: 'unknown', how: d ? `discovery: ${d.detail}` : 'not called' }];
         }
         if (a.action === 'sts:GetCallerIdentity') {
-          if (identity?.status === 'pass')
+          if (identity?.ok)
             return [a, { verdict: 'allowed', how: 'the GetCallerIdentity call of the credentials probe' }];
-          if (identity?.evidence.kind === 'denied')
-            return [a, { verdict: 'denied', how: 'GetCallerIdentity', code: String(identity.evidence.code) }];
-          return [a, { verdict: 'unknown', how: identity ? identity.message : 'not called' }];
+          if (identity?.kind === 'denied')
+            return [a, { verdict: 'denied', how: 'GetCallerIdentity', code: identity.code }];
+          return [a, { verdict: 'unknown', how: identity ? identity.detail : 'not called' }];
         }
         return [a, { verdict: 'unknown', how: 'no way to check this action without calling it' }];
       });
-      const findings: Finding[] = verdicts.map(([a, v]) => {
+      const findings = verdicts.map(([a, v]): ProbeFinding<Id> => {
         const evidence = {
           action: a.action,
           verdict: v.verdict,
@@ -139,7 +131,7 @@ export const permissions = defineProbe({
           evidence,
         );
       });
-      return { findings: findings as ProbeFinding<Id>[] };
+      return { findings };
     } finally {
       ec2.destroy();
     }

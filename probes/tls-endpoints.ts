@@ -2,8 +2,8 @@
 // protocol and suite, accepted versions, certificate chain and interception.
 
 import { finding } from '../src/core/findings.js';
-import type { EndpointRecord, Finding } from '../src/core/model.js';
 import { defineProbe } from '../src/core/probe.js';
+import type { EndpointRecord, Finding } from '../src/model/index.js';
 import { checkEndpoint, TLS_FINDINGS, type TlsFindingId } from '../src/tls/check.js';
 import { checkOptionsFrom, endpointSet } from '../src/tls/endpoint-set.js';
 import { mapLimit } from '../src/util/concurrency.js';

@@ -1,9 +1,9 @@
 // Metrics of the TLS, clock and credentials probes (names from the product spec). Labels are bounded:
 // endpoint (host:port), version, cipher, pfs — never a message or a credential.
 import { Gauge, type Registry } from 'prom-client';
-import { LabelPruner } from '../../src/agent/metrics.js';
-import type { EndpointRecord } from '../../src/core/model.js';
+import { LabelPruner } from '../../src/core/label-pruner.js';
 import type { ProbeOutcome } from '../../src/core/probe.js';
+import type { EndpointRecord } from '../../src/model/index.js';
 import { VERSIONS } from '../../src/tls/enumerate.js';
 
 const endpointLabel = (e: EndpointRecord) => `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;
@@ -107,8 +107,8 @@ export function declareClockMetrics(registry: Registry) {
     registers: [registry],
   });
   return (outcome: ProbeOutcome) => {
-    const f = outcome.findings.find((x) => x.id === 'clock.skew' && typeof x.evidence.skewMs === 'number');
-    if (f) skew.set((f.evidence.skewMs as number) / 1000);
+    const skewMs = outcome.facts?.clockSkewMs;
+    if (skewMs !== undefined) skew.set(Math.round(skewMs) / 1000);
     else skew.reset();
   };
 }
@@ -120,10 +120,8 @@ export function declareCredentialsMetrics(registry: Registry) {
     registers: [registry],
   });
   return (outcome: ProbeOutcome) => {
-    const f = outcome.findings.find(
-      (x) => x.id === 'credentials.identity' && typeof x.evidence.expiration === 'string',
-    );
-    if (f) expiry.set(Date.parse(f.evidence.expiration as string) / 1000);
+    const identity = outcome.facts?.identity;
+    if (identity?.ok && identity.expiration) expiry.set(Date.parse(identity.expiration) / 1000);
     else expiry.reset();
   };
 }

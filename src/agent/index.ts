@@ -1,7 +1,6 @@
 // `hsmwatch agent`: discovery and probes on a schedule, results in memory, served over HTTP(S).
 // SIGHUP reloads the configuration (a bad one is rejected and the running one kept); SIGTERM and
 // SIGINT stop scheduling, let in-flight probes finish up to a deadline, close the server, exit 0.
-import { PROBES } from '../../probes/index.js';
 import { ConfigError, type Settings, UsageError } from '../config/settings.js';
 import type { ProbeDefinition } from '../core/probe.js';
 import { selectProbes } from '../core/runner.js';
@@ -20,10 +19,10 @@ export interface AgentConfig {
 }
 
 /** Everything the agent needs from settings, checked together: any error rejects the whole config. */
-export function prepareAgentConfig(settings: Settings): AgentConfig {
-  const selected = selectProbes(PROBES, settings.probes.only, settings.probes.skip);
+export function prepareAgentConfig(settings: Settings, all: readonly ProbeDefinition[]): AgentConfig {
+  const selected = selectProbes(all, settings.probes.only, settings.probes.skip);
   if (!selected.ok) throw new UsageError(selected.error);
-  const known = new Set([DISCOVERY_TASK, ...PROBES.map((p) => p.id)]);
+  const known = new Set([DISCOVERY_TASK, ...all.map((p) => p.id)]);
   const unknown = Object.keys(settings.agent.intervalsMs).filter((id) => !known.has(id));
   if (unknown.length)
     throw new ConfigError(
@@ -35,6 +34,8 @@ export function prepareAgentConfig(settings: Settings): AgentConfig {
 }
 
 export interface AgentRunOptions {
+  /** Every probe there is (the selection comes from the settings). */
+  probes: readonly ProbeDefinition[];
   /** Builds the settings again on SIGHUP (re-reading the config file). */
   loadSettings: () => Settings;
   version: string;
@@ -51,13 +52,13 @@ export async function runAgent(o: AgentRunOptions): Promise<number> {
   });
   let config: AgentConfig;
   try {
-    config = prepareAgentConfig(o.loadSettings());
+    config = prepareAgentConfig(o.loadSettings(), o.probes);
   } catch (e) {
     log.error('invalid configuration: not starting', { error: (e as Error).message });
     throw e;
   }
   const state = new AgentState();
-  const metrics = new AgentMetrics({ version: o.version, probes: PROBES });
+  const metrics = new AgentMetrics({ version: o.version, probes: o.probes });
   const scheduler = new Scheduler({
     settings: config.settings,
     probes: config.probes,
@@ -99,7 +100,7 @@ export async function runAgent(o: AgentRunOptions): Promise<number> {
     log.info('SIGHUP: reloading configuration');
     let next: AgentConfig;
     try {
-      next = prepareAgentConfig(o.loadSettings());
+      next = prepareAgentConfig(o.loadSettings(), o.probes);
     } catch (e) {
       log.error('reload rejected: keeping the running configuration', { error: (e as Error).message });
       return;

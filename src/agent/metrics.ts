@@ -2,35 +2,13 @@
 // declare their own metrics once (ProbeDefinition.declareMetrics) and set them from their latest
 // outcome; nothing here names a particular probe.
 import { Counter, collectDefaultMetrics, Gauge, Registry, type RegistryContentType } from 'prom-client';
-import type { Finding, Status } from '../core/model.js';
+import type { Environment } from '../core/environment.js';
 import type { MetricsUpdater, ProbeDefinition } from '../core/probe.js';
 import type { ProbeRun } from '../core/runner.js';
-import type { Environment } from '../discovery/index.js';
+import type { Finding, Status } from '../model/index.js';
 
 /** Value of cloudhsm_finding_status per status: ordered by how much attention it needs. */
 export const FINDING_STATUS_VALUE: Record<Status, number> = { pass: 0, skip: 1, warn: 2, error: 3, fail: 4 };
-
-/**
- * Removes the label sets of a metric that were set before but not in the latest update, so series of
- * vanished targets (a replaced HSM, a removed cluster) disappear instead of going stale.
- */
-export class LabelPruner {
-  private seen = new Map<string, Record<string, string>>();
-
-  /** Call with every label set the metric holds now; the others are removed from it. */
-  keep(metric: { remove(labels: Record<string, string>): void }, current: Iterable<Record<string, string>>) {
-    const next = new Map<string, Record<string, string>>();
-    for (const labels of current) next.set(labelKey(labels), labels);
-    for (const [key, labels] of this.seen) if (!next.has(key)) metric.remove(labels);
-    this.seen = next;
-  }
-}
-
-const labelKey = (labels: Record<string, string>) =>
-  Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join('\u0000');
 
 export interface AgentMetricsOptions {
   version: string;

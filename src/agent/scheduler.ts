@@ -2,9 +2,10 @@
 // flight and each probe's deadline (runProbe). Results go to the state and the metrics; nothing
 // here knows a particular probe.
 import type { Settings } from '../config/settings.js';
-import type { ProbeDefinition, ProbeOutcome } from '../core/probe.js';
+import type { Environment } from '../core/environment.js';
+import { type ProbeDefinition, type ProbeOutcome, producersOf } from '../core/probe.js';
 import { type ProbeRun, runProbe } from '../core/runner.js';
-import type { Environment } from '../discovery/index.js';
+import { type Clock, realClock, type TimerHandle } from './clock.js';
 import type { Logger } from './log.js';
 import type { AgentMetrics } from './metrics.js';
 import type { AgentState } from './state.js';
@@ -21,6 +22,8 @@ export interface SchedulerOptions {
   metrics: AgentMetrics;
   log: Logger;
   random?: () => number;
+  /** Time and timers for scheduling and the shutdown drain; the real clock unless given. */
+  clock?: Clock;
   onReady?: () => void;
 }
 
@@ -42,9 +45,10 @@ export class Scheduler {
   private settings: Settings;
   private probes: readonly ProbeDefinition[];
   private readonly tasks = new Map<string, Task>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private stopped = false;
   private readonly random: () => number;
+  private readonly clock: Clock;
   /** Rounds completed per probe: for tests and the benchmark. */
   readonly completed = new Map<string, number>();
 
@@ -52,6 +56,7 @@ export class Scheduler {
     this.settings = o.settings;
     this.probes = o.probes;
     this.random = o.random ?? Math.random;
+    this.clock = o.clock ?? realClock;
     this.tasks.set(DISCOVERY_TASK, this.newTask(DISCOVERY_TASK, null));
     for (const p of this.probes) this.tasks.set(p.id, this.newTask(p.id, p));
   }
@@ -61,7 +66,7 @@ export class Scheduler {
       id,
       probe,
       intervalMs: intervalFor(this.settings, id, probe),
-      nextDue: Date.now(),
+      nextDue: this.clock.now(),
       running: null,
       controller: null,
     };
@@ -80,10 +85,10 @@ export class Scheduler {
     for (const p of probes) if (!this.tasks.has(p.id)) this.tasks.set(p.id, this.newTask(p.id, p));
     for (const t of this.tasks.values()) {
       t.intervalMs = intervalFor(settings, t.id, t.probe);
-      t.nextDue = Math.min(t.nextDue, Date.now() + t.intervalMs);
+      t.nextDue = Math.min(t.nextDue, this.clock.now() + t.intervalMs);
     }
     this.o.state.retainProbes(ids);
-    this.tasks.get(DISCOVERY_TASK)!.nextDue = Date.now();
+    this.tasks.get(DISCOVERY_TASK)!.nextDue = this.clock.now();
     this.checkReady();
     this.tick();
   }
@@ -91,21 +96,24 @@ export class Scheduler {
   /** Stops scheduling; in-flight work gets `drainMs` to finish, then is aborted. True if drained. */
   async stop(drainMs: number): Promise<boolean> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     const inFlight = [...this.tasks.values()].flatMap((t) => (t.running ? [t.running] : []));
     if (inFlight.length === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     const drained = await Promise.race([
       Promise.allSettled(inFlight).then(() => true),
       new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), drainMs);
+        timer = this.clock.setTimeout(() => resolve(false), drainMs);
       }),
     ]);
-    clearTimeout(timer);
+    this.clock.clearTimeout(timer);
     if (!drained) {
       for (const t of this.tasks.values()) t.controller?.abort(new Error('agent shutting down'));
       // Probes honour their signal; give them a moment to return.
-      await Promise.race([Promise.allSettled(inFlight), new Promise((r) => setTimeout(r, 1000).unref())]);
+      await Promise.race([
+        Promise.allSettled(inFlight),
+        new Promise<void>((r) => this.clock.setTimeout(r, 1000).unref?.()),
+      ]);
     }
     return drained;
   }
@@ -122,8 +130,8 @@ export class Scheduler {
 
   private tick = (): void => {
     if (this.stopped) return;
-    clearTimeout(this.timer);
-    const now = Date.now();
+    this.clock.clearTimeout(this.timer);
+    const now = this.clock.now();
     const due = [...this.tasks.values()].filter((t) => !t.running && t.nextDue <= now);
     due.sort((a, b) => a.nextDue - b.nextDue);
     for (const t of due) {
@@ -133,9 +141,9 @@ export class Scheduler {
       }
       if (!this.o.state.env) continue; // probes start after the first discovery
       if (this.runningProbes() >= this.settings.agent.maxConcurrentProbes) break;
-      const deps = (t.probe.after ?? []).filter((a) => this.tasks.has(a));
-      // A probe that reads others' outcomes waits for them to exist and not be mid-run.
-      if (deps.some((a) => this.tasks.get(a)!.running || !this.o.state.runs.has(a))) continue;
+      // A probe that consumes others' facts waits for their producers to have run and not be mid-run.
+      const deps = producersOf(t.probe, this.probes).map((p) => p.id);
+      if (deps.some((a) => this.tasks.get(a)?.running || !this.o.state.runs.has(a))) continue;
       const probe = t.probe;
       this.launch(t, () => this.runOne(t, probe));
     }
@@ -143,7 +151,7 @@ export class Scheduler {
     // task finishes; the timer is for the next task not yet due.
     const later = [...this.tasks.values()].filter((t) => !t.running && t.nextDue > now).map((t) => t.nextDue);
     if (later.length === 0) return;
-    this.timer = setTimeout(this.tick, Math.min(Math.min(...later) - now, 60_000));
+    this.timer = this.clock.setTimeout(this.tick, Math.min(Math.min(...later) - now, 60_000));
   };
 
   private launch(t: Task, fn: () => Promise<void>): void {
@@ -154,7 +162,7 @@ export class Scheduler {
         t.running = null;
         t.controller = null;
         const j = this.settings.agent.jitter;
-        t.nextDue = Date.now() + t.intervalMs * (1 + j * (2 * this.random() - 1));
+        t.nextDue = this.clock.now() + t.intervalMs * (1 + j * (2 * this.random() - 1));
         this.completed.set(t.id, (this.completed.get(t.id) ?? 0) + 1);
         this.tick();
       });
@@ -186,7 +194,7 @@ export class Scheduler {
   }
 
   private async runDiscovery(t: Task): Promise<void> {
-    const at = Date.now();
+    const at = this.clock.now();
     const prev = this.o.state.env;
     const prevStatus = this.o.state.discovery;
     let env: Environment;
@@ -201,20 +209,19 @@ export class Scheduler {
       }
       env = { ...prev, findings: prev.findings };
     }
-    for (const f of env.findings) {
-      if (f.id === 'discovery.cloudhsm' && (f.status === 'error' || f.status === 'skip')) {
-        const code = f.evidence.code ?? f.evidence.kind;
-        if (typeof code === 'string') this.o.metrics.awsApiError('cloudhsmv2', 'DescribeClusters', code);
-      }
-    }
-    const ok =
-      this.settings.hsmIps.length > 0 ||
-      env.findings.some((f) => f.id === 'discovery.cloudhsm' && f.status === 'pass');
+    for (const e of env.discovery.apiErrors) this.o.metrics.awsApiError(e.service, e.operation, e.code);
+    const ok = env.discovery.hsmsListed;
     let staleSince: number | null = null;
     if (!ok && prev && prev.targets.length > 0) {
       // Keep probing the last known HSMs, and say since when that list is stale.
       staleSince = prevStatus?.staleSince ?? at;
-      env = { ...env, clusters: prev.clusters, targets: prev.targets, snapshot: prev.snapshot };
+      env = {
+        ...env,
+        clusters: prev.clusters,
+        targets: prev.targets,
+        vpc: prev.vpc,
+        snapshot: prev.snapshot,
+      };
       this.o.log.warn('discovery failed: probing the last known HSMs', {
         staleSince: new Date(staleSince).toISOString(),
         targets: env.targets.length,
@@ -247,7 +254,7 @@ export class Scheduler {
         removed: [...before].filter((ip) => !after.has(ip)),
       });
       // New addresses are probed now, and series of vanished ones are dropped by the next runs.
-      for (const task of this.tasks.values()) if (task.probe) task.nextDue = Date.now();
+      for (const task of this.tasks.values()) if (task.probe) task.nextDue = this.clock.now();
     }
     this.checkReady();
   }

@@ -1,8 +1,8 @@
 // The agent's latest results, kept in memory. Scrapes and pages read from here; they never run probes.
 
-import type { Finding, Report } from '../core/model.js';
+import type { Environment } from '../core/environment.js';
 import type { ProbeRun } from '../core/runner.js';
-import type { Environment } from '../discovery/index.js';
+import type { Finding, Report } from '../model/index.js';
 import { buildReport } from '../report/build.js';
 
 export interface DiscoveryStatus {

@@ -1,5 +1,5 @@
 // The status page: plain server-rendered HTML, readable without JavaScript.
-import type { Finding, PathRecord, Report } from '../core/model.js';
+import type { Finding, PathRecord, Report } from '../model/index.js';
 import type { AgentState } from './state.js';
 
 const esc = (v: unknown) =>

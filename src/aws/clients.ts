@@ -6,15 +6,12 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@aws-sdk/node-http-handler';
 import { ConfigError, type Service, type Settings } from '../config/settings.js';
+import type { StaticCredentials } from '../model/index.js';
 import { proxyFor } from '../net/proxy.js';
 import { resolveEndpoint } from './endpoints.js';
 import { ProxyTunnelAgent } from './proxy-agent.js';
 
-export interface StaticCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+export type { StaticCredentials };
 
 export interface AwsClientOptions {
   settings: Settings;

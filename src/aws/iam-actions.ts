@@ -1,6 +1,5 @@
 // The one list of read-only IAM actions hsmwatch calls, by the operation that needs them.
 // `hsmwatch iam-policy` prints it; a denied call is reported naming the action from here.
-import type { Finding } from '../core/model.js';
 
 export interface IamAction {
   /** The IAM action, e.g. ec2:DescribeSecurityGroups. */
@@ -61,14 +60,6 @@ export const IAM_ACTIONS: readonly IamAction[] = [
 
 export function actionFor(operation: string): string | undefined {
   return IAM_ACTIONS.find((a) => a.operation === operation)?.action;
-}
-
-/** The IAM action a discovery finding reported as denied for this operation, if any. */
-export function missingActionFor(operation: string, findings: readonly Finding[]): string | undefined {
-  const f = findings.find(
-    (x) => x.evidence.operation === operation && typeof x.evidence.missingAction === 'string',
-  );
-  return f?.evidence.missingAction as string | undefined;
 }
 
 /** The least-privilege policy document: every action above, read-only. */

@@ -1,26 +1,47 @@
 // `hsmwatch demo`: a simulated cluster on loopback, diagnosed through the normal code path.
 
-import { diagnose } from '../diagnosis/diagnose.js';
 import { wantColour } from '../report/text.js';
 import { IN_NETNS_ENV, netnsSupport, rerunInNamespace, setupNamespace } from '../sim/netns.js';
 import { listScenarios, loadScenario, loadScenarioFile, type Scenario } from '../sim/scenario.js';
-import { DEMO_CREDENTIALS, startWorld } from '../sim/world.js';
-import { EXIT, printDiagnosis, settingsFromArgs } from './main.js';
 import { makeProgress } from './progress.js';
+import {
+  type CommandModule,
+  type DiagnoseArgs,
+  EXIT,
+  type Io,
+  printDiagnosis,
+  settingsFromArgs,
+  withDiagnoseOptions,
+} from './shared.js';
 
-interface Io {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
+interface DemoArgs extends DiagnoseArgs {
+  scenario: string;
+  'scenario-file'?: string | undefined;
+  list?: boolean | undefined;
 }
 
-export async function runDemoCommand(
-  argv: Parameters<typeof settingsFromArgs>[0] & {
-    scenario: string;
-    'scenario-file'?: string | undefined;
-    list?: boolean | undefined;
-  },
-  io: Io,
-): Promise<number> {
+export const demoCommand: CommandModule = (y, { io, handle }) =>
+  y.command(
+    'demo',
+    'start a simulated cluster on loopback and diagnose it (no AWS account needed)',
+    (c) =>
+      withDiagnoseOptions(c)
+        .option('scenario', { type: 'string', describe: 'scenario name (see --list)', default: 'healthy' })
+        .option('scenario-file', {
+          type: 'string',
+          describe: 'a scenario JSON file instead of a built-in one',
+          requiresArg: true,
+        })
+        .option('list', { type: 'boolean', describe: 'list the built-in scenarios' })
+        .example('$0 demo', 'three HSMs in three AZs, all reachable')
+        .example(
+          '$0 demo --scenario port-blocked',
+          'one HSM port silently dropped (needs a private network namespace)',
+        ),
+    handle((argv: DemoArgs) => runDemo(argv, io)),
+  );
+
+async function runDemo(argv: DemoArgs, io: Io): Promise<number> {
   if (argv.list) {
     for (const s of listScenarios()) io.stdout.write(`${s.name.padEnd(22)} ${s.description}\n`);
     return EXIT.ok;
@@ -48,6 +69,12 @@ export async function runDemoCommand(
   }
   if (inNetns) setupNamespace(rules);
 
+  // Loaded on use: the simulated world, the probes and the AWS SDK.
+  const [{ diagnose }, { PROBES }, { DEMO_CREDENTIALS, startWorld }] = await Promise.all([
+    import('../diagnosis/diagnose.js'),
+    import('../../probes/index.js'),
+    import('../sim/world.js'),
+  ]);
   const world = await startWorld(scenario, { inPrivateNetns: inNetns });
   try {
     const s = world.apply(settings);
@@ -60,9 +87,9 @@ export async function runDemoCommand(
     (s.output === 'json' ? io.stderr : io.stdout).write(`${note}\n`);
     const progress = makeProgress(io.stderr, wantColour(io.stderr));
     try {
-      const d = await diagnose(s, { credentials: DEMO_CREDENTIALS, progress: progress.update });
+      const d = await diagnose(s, PROBES, { credentials: DEMO_CREDENTIALS, progress: progress.update });
       progress.done();
-      return await printDiagnosis(d, s, io);
+      return printDiagnosis(d, s, io);
     } finally {
       progress.done();
     }

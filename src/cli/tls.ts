@@ -2,12 +2,13 @@
 // `endpoints` and `findings` only (JSON), or a readable summary.
 
 import { ConfigError, loadConfigFile, resolveSettings, validateConfig } from '../config/settings.js';
-import type { EndpointRecord, Finding } from '../core/model.js';
+import type { EndpointRecord, Finding } from '../model/index.js';
 import { exitCodeFor, summarise } from '../report/build.js';
 import { makeStyle, renderEndpoints, renderFindings, renderSummary, wantColour } from '../report/text.js';
 import { checkEndpoint } from '../tls/check.js';
 import { checkOptionsFrom, parseTarget } from '../tls/endpoint-set.js';
 import { mapLimit } from '../util/concurrency.js';
+import type { CommandModule, Io } from './shared.js';
 
 export interface TlsArgs {
   targets?: string[] | undefined;
@@ -22,10 +23,54 @@ export interface TlsArgs {
   strict?: boolean | undefined;
 }
 
-interface Io {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-}
+export const tlsCommand: CommandModule = (y, { io, handle }) =>
+  y.command(
+    'tls <targets..>',
+    'the TLS checks against any endpoint: versions, suites, forward secrecy, certificate, interception',
+    (c) =>
+      c
+        .positional('targets', { type: 'string', array: true, describe: 'HOST[:PORT] (default port 443)' })
+        .option('config', { type: 'string', describe: 'YAML config file', requiresArg: true })
+        .option('output', { alias: 'o', choices: ['text', 'json'] as const, describe: 'report format' })
+        .option('timeout', {
+          type: 'string',
+          describe: 'deadline of one handshake',
+          defaultDescription: '5s',
+          requiresArg: true,
+        })
+        .option('ca-bundle', {
+          type: 'string',
+          describe: 'PEM file of trusted CAs instead of the system store',
+          requiresArg: true,
+        })
+        .option('proxy', {
+          type: 'string',
+          describe: 'HTTP proxy for CONNECT (default: HTTPS_PROXY)',
+          requiresArg: true,
+        })
+        .option('noproxy', {
+          type: 'string',
+          describe: 'hosts not to proxy, as curl --noproxy (default: NO_PROXY)',
+          requiresArg: true,
+        })
+        .option('warn-days', {
+          type: 'number',
+          describe: 'warn when the certificate expires sooner',
+          defaultDescription: '30',
+          requiresArg: true,
+        })
+        .option('aws', {
+          type: 'boolean',
+          describe: 'hold the targets to AWS expectations (TLS 1.3, Amazon chain) whatever their names',
+        })
+        .option('strict', { type: 'boolean', describe: 'exit 1 on warnings too' })
+        .example('$0 tls sts.us-east-1.amazonaws.com', 'versions, suites, certificate and interception check')
+        .example(
+          '$0 tls vpce-0abc.ec2.us-east-1.vpce.amazonaws.com:443 --output json',
+          'the endpoints[] and findings[] objects',
+        ),
+    handle((argv: TlsArgs) => runTlsCommand(argv, io)),
+  );
 
 export async function runTlsCommand(argv: TlsArgs, io: Io): Promise<number> {
   const flags: Record<string, unknown> = {};

@@ -1,6 +1,7 @@
-// The engine's own finding ids. Probes declare theirs in their definitions; probes/index.ts joins
-// both into the one closed catalogue (finding ids are public API: add, never rename).
-import type { Finding, Status } from './model.js';
+// The engine's own finding ids (configuration, discovery, the runner). Probes declare theirs in their
+// definitions; probes/index.ts joins both into the one closed catalogue (finding ids are public API:
+// add, never rename).
+import type { Finding, Status } from '../model/index.js';
 
 export interface FindingSpec {
   /** What the check establishes, one line, for docs and `hsmwatch findings`. */
@@ -35,15 +36,19 @@ export const ENGINE_FINDINGS = {
 
 export type EngineFindingId = keyof typeof ENGINE_FINDINGS;
 
-export function finding(
-  id: string,
+/**
+ * A finding whose type keeps its literal id: returned where a probe's outcome is expected, an id
+ * outside the probe's catalogue does not compile.
+ */
+export function finding<const Id extends string>(
+  id: Id,
   status: Status,
   target: string,
   message: string,
   evidence: Record<string, unknown> = {},
   remediation?: string,
-): Finding {
-  const f: Finding = { id, status, target, message, evidence };
+): Finding<Id> {
+  const f: Finding<Id> = { id, status, target, message, evidence };
   if (remediation !== undefined) f.remediation = remediation;
   return f;
 }

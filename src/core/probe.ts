@@ -1,59 +1,74 @@
 // The contract every probe in probes/ implements. The engine knows probes only through this type.
 import type { Registry } from 'prom-client';
 import type { Settings } from '../config/settings.js';
-import type { Environment } from '../discovery/index.js';
+import type { EndpointRecord, Finding, PathContribution } from '../model/index.js';
+import type { Environment } from './environment.js';
+import type { FactName, Facts } from './facts.js';
 import type { FindingCatalogue } from './findings.js';
-import type { EndpointRecord, Finding, LiveResult, PathKey, StaticResult, Status } from './model.js';
+
+export type { PathContribution } from '../model/index.js';
 
 /** What a probe needs from discovery; unmet needs make the runner skip it with the reason. */
 /** 'live-network': the probe sends packets, so `analyze` (offline, from a snapshot) does not run it. */
 export type Need = 'hsm-targets' | 'region' | 'live-network';
 
-export interface ProbeContext {
+export interface ProbeContext<Consumed extends FactName = never> {
   env: Environment;
   settings: Settings;
   /** Aborted when the probe's deadline passes or the run is cancelled. */
   signal: AbortSignal;
-  /** Outcomes of the probes named in `after`, from the same round. */
-  earlier: ReadonlyMap<string, ProbeOutcome>;
+  /** The facts this probe consumes, as their producers established them in this round. */
+  facts: Facts<Consumed>;
 }
 
-export interface PathContribution extends PathKey {
-  static?: StaticResult;
-  live?: LiveResult;
-}
+export type ProbeFinding<Id extends string = string> = Finding<Id>;
 
-export interface ProbeFinding<Id extends string = string> extends Finding {
-  id: Id;
-  status: Status;
-}
-
-export interface ProbeOutcome<Id extends string = string> {
+export interface ProbeOutcome<Id extends string = string, Produced extends FactName = FactName> {
   findings: ProbeFinding<Id>[];
   paths?: PathContribution[];
   endpoints?: EndpointRecord[];
+  facts?: Facts<Produced>;
 }
 
 /** Sets the probe's own metrics from its latest outcome (the engine owns the registry). */
 export type MetricsUpdater = (outcome: ProbeOutcome, env: Environment) => void;
 
-export interface ProbeDefinition<Id extends string = string> {
+export interface ProbeDefinition<
+  Id extends string = string,
+  Consumed extends FactName = FactName,
+  Produced extends FactName = FactName,
+> {
   /** Stable name: used in --probe/--skip-probe, metrics labels and logs. */
   id: string;
   title: string;
   needs: readonly Need[];
-  /** Probes whose outcome this one reads (ctx.earlier); they run first. */
-  after?: readonly string[];
+  /** Facts of other probes this one reads (ctx.facts); their producers run first. */
+  consumes?: readonly Consumed[];
+  /** Facts this probe establishes (outcome.facts) for the probes that consume them. */
+  produces?: readonly Produced[];
   findings: FindingCatalogue<Id>;
   /** How often `hsmwatch agent` runs it unless configured (agent.intervals); else agent.defaultInterval. */
   defaultIntervalMs?: number;
   deadlineMs(settings: Settings, env: Environment): number;
   /** Never throws on expected failures: those are findings. A throw becomes a probe.error finding. */
-  run(ctx: ProbeContext): Promise<ProbeOutcome<Id>>;
+  run(ctx: ProbeContext<Consumed>): Promise<ProbeOutcome<Id, Produced>>;
   declareMetrics?(registry: Registry): MetricsUpdater;
 }
 
-/** Keeps the literal finding ids of a probe so its findings are checked against its catalogue. */
-export function defineProbe<const Id extends string>(def: ProbeDefinition<Id>): ProbeDefinition<Id> {
+/**
+ * Keeps the literal finding ids and fact names of a probe, so its findings are checked against its
+ * catalogue and its facts against its declarations.
+ */
+export function defineProbe<
+  const Id extends string,
+  const Consumed extends FactName = never,
+  const Produced extends FactName = never,
+>(def: ProbeDefinition<Id, Consumed, Produced>): ProbeDefinition<Id, Consumed, Produced> {
   return def;
+}
+
+/** The probes among `all` that produce a fact `probe` consumes. */
+export function producersOf(probe: ProbeDefinition, all: readonly ProbeDefinition[]): ProbeDefinition[] {
+  const wanted = new Set<FactName>(probe.consumes ?? []);
+  return all.filter((p) => p !== probe && (p.produces ?? []).some((f) => wanted.has(f)));
 }

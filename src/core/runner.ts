@@ -1,9 +1,9 @@
 // Runs probes with deadlines. A probe that throws or overruns becomes a finding; the rest go on.
 import { setMaxListeners } from 'node:events';
-import type { Environment } from '../discovery/index.js';
+import type { Environment } from './environment.js';
+import type { Facts } from './facts.js';
 import { finding } from './findings.js';
-import type { Finding } from './model.js';
-import type { Need, ProbeDefinition, ProbeOutcome } from './probe.js';
+import { type Need, type ProbeDefinition, type ProbeOutcome, producersOf } from './probe.js';
 
 export interface ProbeRun {
   probe: string;
@@ -43,6 +43,13 @@ export function selectProbes(
   };
 }
 
+/** The facts established by earlier outcomes: what a probe that consumes them is given. */
+export function factsOf(outcomes: Iterable<ProbeOutcome>): Facts {
+  const facts: Facts = {};
+  for (const o of outcomes) Object.assign(facts, o.facts);
+  return facts;
+}
+
 export async function runProbe(
   probe: ProbeDefinition,
   env: Environment,
@@ -62,9 +69,7 @@ export async function runProbe(
     const missing = NEED_CHECKS[need](env);
     if (missing) {
       return done('skipped', {
-        findings: [
-          finding('probe.skipped', 'skip', probe.id, `${probe.title}: skipped, ${missing}`),
-        ] as Finding[],
+        findings: [finding('probe.skipped', 'skip', probe.id, `${probe.title}: skipped, ${missing}`)],
       });
     }
   }
@@ -80,7 +85,7 @@ export async function runProbe(
   });
   try {
     const r = await Promise.race([
-      probe.run({ env, settings: env.settings, signal: controller.signal, earlier }),
+      probe.run({ env, settings: env.settings, signal: controller.signal, facts: factsOf(earlier.values()) }),
       overrun,
     ]);
     if (r === 'timeout') {
@@ -118,7 +123,7 @@ export async function runProbe(
   }
 }
 
-/** One round: independent probes concurrently, then those that read earlier outcomes. */
+/** One round: probes concurrently, each as soon as the producers of the facts it consumes are done. */
 export async function runRound(
   probes: readonly ProbeDefinition[],
   env: Environment,
@@ -128,9 +133,7 @@ export async function runRound(
   const outcomes = new Map<string, ProbeOutcome>();
   let pending = [...probes];
   while (pending.length > 0) {
-    const ready = pending.filter((p) =>
-      (p.after ?? []).every((a) => outcomes.has(a) || !probes.some((q) => q.id === a)),
-    );
+    const ready = pending.filter((p) => producersOf(p, probes).every((q) => outcomes.has(q.id)));
     if (ready.length === 0)
       throw new Error(`probe dependency cycle among ${pending.map((p) => p.id).join(', ')}`);
     o.progress?.(`running ${ready.map((p) => p.title).join(', ')}`);

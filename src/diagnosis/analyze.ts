@@ -1,9 +1,8 @@
-// `hsmwatch analyze`: every static check on a snapshot, offline. No network: the probes that need
-// it are skipped by the runner, and discovery is replaced by the snapshot's own answers.
-import { renameSync, writeFileSync } from 'node:fs';
-import { PROBES } from '../../probes/index.js';
+// An offline analysis: every static check on a snapshot. No network: discovery is replaced by the
+// snapshot's own answers, and the probes that need the live network are not part of it.
 import type { Settings } from '../config/settings.js';
 import { UsageError } from '../config/settings.js';
+import type { ProbeDefinition } from '../core/probe.js';
 import { runRound, selectProbes } from '../core/runner.js';
 import { environmentFromSnapshot } from '../discovery/from-snapshot.js';
 import { buildReport } from '../report/build.js';
@@ -18,9 +17,10 @@ export interface AnalyzeOptions {
 export async function analyzeSnapshot(
   snapshot: Snapshot,
   settings: Settings,
+  probes: readonly ProbeDefinition[],
   o: AnalyzeOptions = {},
 ): Promise<Diagnosis> {
-  const selected = selectProbes(PROBES, settings.probes.only, settings.probes.skip);
+  const selected = selectProbes(probes, settings.probes.only, settings.probes.skip);
   if (!selected.ok) throw new UsageError(selected.error);
   const env = environmentFromSnapshot(snapshot, settings);
   if (o.ephemeralPorts) env.ephemeralPorts = { ...o.ephemeralPorts, source: '--ephemeral-ports' };
@@ -29,22 +29,4 @@ export async function analyzeSnapshot(
   const offline = selected.probes.filter((p) => !p.needs.includes('live-network'));
   const runs = await runRound(offline, env);
   return { env, runs, report: buildReport(env, runs, o.now) };
-}
-
-/** Parses "32768-60999". */
-export function parseEphemeralRange(text: string): { from: number; to: number } {
-  const m = /^(\d{1,5})-(\d{1,5})$/.exec(text.trim());
-  const from = Number(m?.[1]);
-  const to = Number(m?.[2]);
-  if (!m || from < 1 || to > 65535 || from > to) {
-    throw new UsageError(`--ephemeral-ports: "${text}" is not a range like 32768-60999 within 1-65535`);
-  }
-  return { from, to };
-}
-
-/** Writes a file whole or not at all: a temporary file renamed over the target. */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, path);
 }

@@ -1,10 +1,12 @@
-// One diagnosis: discover, run the selected probes once, build the report.
-import { PROBES } from '../../probes/index.js';
-import type { StaticCredentials } from '../aws/clients.js';
+// One diagnosis: discover, run the selected probes once, build the report. The probes are given by
+// the caller (the composition root in src/cli): the engine knows them only through their contract.
+
 import { type Settings, UsageError } from '../config/settings.js';
-import type { Report } from '../core/model.js';
+import type { Environment, StaticCredentials } from '../core/environment.js';
+import type { ProbeDefinition } from '../core/probe.js';
 import { type ProbeRun, runRound, selectProbes } from '../core/runner.js';
-import { discover, type Environment } from '../discovery/index.js';
+import { discover } from '../discovery/index.js';
+import type { Report } from '../model/index.js';
 import { buildReport } from '../report/build.js';
 
 export interface DiagnoseOptions {
@@ -20,8 +22,12 @@ export interface Diagnosis {
   report: Report;
 }
 
-export async function diagnose(settings: Settings, o: DiagnoseOptions = {}): Promise<Diagnosis> {
-  const selected = selectProbes(PROBES, settings.probes.only, settings.probes.skip);
+export async function diagnose(
+  settings: Settings,
+  probes: readonly ProbeDefinition[],
+  o: DiagnoseOptions = {},
+): Promise<Diagnosis> {
+  const selected = selectProbes(probes, settings.probes.only, settings.probes.skip);
   if (!selected.ok) throw new UsageError(selected.error);
   const env = await discover(settings, {
     ...(o.credentials ? { credentials: o.credentials } : {}),

@@ -1,7 +1,7 @@
 // Pure: CloudHSM answers → clusters, HSM targets and discovery findings.
 import { isIP } from 'node:net';
 import { finding } from '../core/findings.js';
-import type { ClusterInfo, Finding, HsmTarget } from '../core/model.js';
+import type { ClusterInfo, Finding, HsmTarget } from '../model/index.js';
 import type { RawCluster, RawHsm } from '../snapshot/format.js';
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
@@ -38,6 +38,10 @@ export function clustersToTargets(raw: readonly RawCluster[], requestedIds: read
         .filter((s): s is string => s !== null),
       networkType: str(rc.NetworkType),
       hsmCount: hsms.length,
+      certificate:
+        rc.Certificates && typeof rc.Certificates === 'object'
+          ? str((rc.Certificates as Record<string, unknown>).ClusterCertificate)
+          : null,
     });
     if (state !== 'ACTIVE') {
       const msg = str(rc.StateMessage);

@@ -14,8 +14,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import { type AwsFailure, classifyAwsError, describeFailure } from '../aws/errors.js';
 import { actionFor } from '../aws/iam-actions.js';
+import type { AwsRead } from '../core/environment.js';
 import { finding } from '../core/findings.js';
-import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../core/model.js';
+import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../model/index.js';
 
 const MAX_PAGES = 100;
 const MAX_PREFIX_LISTS = 50;
@@ -32,6 +33,7 @@ export interface Ec2DiscoveryInput {
 export interface Ec2Discovery {
   aws: Record<string, unknown>;
   findings: Finding[];
+  reads: Record<string, AwsRead>;
 }
 
 /** Every page of one operation, the list field concatenated. */
@@ -67,6 +69,7 @@ async function allPages(
 export async function discoverEc2(api: EC2Client, input: Ec2DiscoveryInput): Promise<Ec2Discovery> {
   const aws: Record<string, unknown> = {};
   const findings: Finding[] = [];
+  const reads: Record<string, AwsRead> = {};
   const opts = { abortSignal: input.signal };
   const vpcs = [
     ...new Set(
@@ -89,6 +92,7 @@ export async function discoverEc2(api: EC2Client, input: Ec2DiscoveryInput): Pro
   const read = async (operation: string, field: string, send: (t: string | undefined) => Promise<Page>) => {
     if (unreachable !== null) {
       notAsked.push(operation);
+      reads[operation] = { result: 'not-called', detail: `not asked: ${unreachable}` };
       return;
     }
     const r = await allPages(send, field);
@@ -97,32 +101,33 @@ export async function discoverEc2(api: EC2Client, input: Ec2DiscoveryInput): Pro
     }
     if (r.ok) {
       aws[operation] = r.value;
+      reads[operation] = { result: 'ok', detail: `${operation} read` };
       return;
     }
     const action = actionFor(operation) ?? operation;
     const evidence = { operation, code: r.failure.code, kind: r.failure.kind };
     if (r.failure.kind === 'denied') {
-      findings.push(
-        finding(
-          'discovery.ec2',
-          'skip',
-          operation,
-          `cannot read ${operation}: ${describeFailure(r.failure)}; the IAM action ${action} is missing, so the checks that need it are skipped`,
-          { ...evidence, missingAction: action },
-          `grant ${action} (see \`hsmwatch iam-policy\`)`,
-        ),
+      const f = finding(
+        'discovery.ec2',
+        'skip',
+        operation,
+        `cannot read ${operation}: ${describeFailure(r.failure)}; the IAM action ${action} is missing, so the checks that need it are skipped`,
+        { ...evidence, missingAction: action },
+        `grant ${action} (see \`hsmwatch iam-policy\`)`,
       );
+      findings.push(f);
+      reads[operation] = { result: 'denied', deniedAction: action, code: r.failure.code, detail: f.message };
     } else {
-      findings.push(
-        finding(
-          'discovery.ec2',
-          // The live probes still ran: a missing VPC read weakens the diagnosis, it does not void it.
-          'warn',
-          operation,
-          `cannot read ${operation}: ${describeFailure(r.failure)}; the path checks that need it are skipped`,
-          evidence,
-        ),
+      const f = finding(
+        'discovery.ec2',
+        // The live probes still ran: a missing VPC read weakens the diagnosis, it does not void it.
+        'warn',
+        operation,
+        `cannot read ${operation}: ${describeFailure(r.failure)}; the path checks that need it are skipped`,
+        evidence,
       );
+      findings.push(f);
+      reads[operation] = { result: 'failed', code: r.failure.code, detail: f.message };
     }
   };
   const instanceId = input.client?.instanceId;
@@ -202,7 +207,7 @@ export async function discoverEc2(api: EC2Client, input: Ec2DiscoveryInput): Pro
       ),
     );
   }
-  return { aws, findings };
+  return { aws, findings, reads };
 }
 
 /** Prefix lists named by security group rules and routes. */

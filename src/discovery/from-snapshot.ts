@@ -1,10 +1,11 @@
 // An offline Environment from a snapshot (`analyze`): the same view live discovery builds, no I/O.
 import type { Settings } from '../config/settings.js';
+import type { Environment } from '../core/environment.js';
 import { finding } from '../core/findings.js';
-import type { ClientEni, ClientInfo, Finding } from '../core/model.js';
+import type { ClientEni, ClientInfo, Finding } from '../model/index.js';
 import type { RawCluster, Snapshot } from '../snapshot/format.js';
 import { clustersToTargets } from './clusters.js';
-import type { Environment } from './index.js';
+import { vpcEstate } from './vpc.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -88,8 +89,11 @@ export function environmentFromSnapshot(snapshot: Snapshot, settings: Settings):
     client,
     clusters: view.clusters,
     targets: view.targets,
+    vpc: vpcEstate(snapshot),
     snapshot,
     findings,
+    // Offline, nothing was called: the snapshot holds answers, not failures.
+    discovery: { hsmsListed: isObj(clustersAnswer), reads: {}, apiErrors: [] },
     credentials: undefined,
   };
 }

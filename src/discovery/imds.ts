@@ -1,7 +1,7 @@
 // IMDSv2 over undici: a session token (PUT with TTL), then the instance identity and its ENIs.
 import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
-import type { ClientEni, ClientInfo } from '../core/model.js';
+import type { ClientEni, ClientInfo } from '../model/index.js';
 
 export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
 const TOKEN_TTL_SECONDS = 21600;

@@ -1,6 +1,6 @@
 // One TCP connect with a deadline, classified. The socket is always destroyed and the timer cleared.
 import { connect } from 'node:net';
-import type { LiveState } from '../core/model.js';
+import type { LiveState } from '../model/index.js';
 
 export interface ConnectResult {
   state: LiveState;

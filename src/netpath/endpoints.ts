@@ -1,5 +1,5 @@
 // Path ends from discovery's view (client ENIs, HSM targets, clusters) and the VPC facts. Pure.
-import type { ClientEni, ClusterInfo, HsmTarget } from '../core/model.js';
+import type { ClientEni, ClusterInfo, HsmTarget } from '../model/index.js';
 import { familyOf } from './cidr.js';
 import type { NetFacts } from './facts.js';
 import type { Endpoint } from './types.js';

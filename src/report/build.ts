@@ -1,5 +1,7 @@
 // Assembles the report contract from discovery and probe outcomes, and decides the exit code.
 
+import type { Environment } from '../core/environment.js';
+import type { ProbeRun } from '../core/runner.js';
 import {
   type EndpointRecord,
   type Finding,
@@ -7,9 +9,7 @@ import {
   type Report,
   STATUSES,
   type Summary,
-} from '../core/model.js';
-import type { ProbeRun } from '../core/runner.js';
-import type { Environment } from '../discovery/index.js';
+} from '../model/index.js';
 
 const pathId = (p: { eniIp: string; port: number; clientEni: string | null }) =>
   `${p.clientEni ?? '-'}|${p.eniIp}|${p.port}`;

@@ -1,8 +1,8 @@
 // The human report: a per-HSM × port matrix, then findings grouped by status.
 
 import { formatMs } from '../config/duration.js';
-import type { EndpointRecord, Finding, PathRecord, Report, Status } from '../core/model.js';
-import type { Environment } from '../discovery/index.js';
+import type { Environment } from '../core/environment.js';
+import type { EndpointRecord, Finding, PathRecord, Report, Status } from '../model/index.js';
 import { summarise } from './build.js';
 
 export interface Style {

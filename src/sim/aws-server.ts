@@ -6,7 +6,14 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SecureVersion } from 'node:tls';
 import type { Snapshot } from '../snapshot/format.js';
-import type { AwsFault } from './scenario.js';
+
+export interface AwsFault {
+  /** AWS error code, e.g. ThrottlingException, AccessDeniedException. */
+  code: string;
+  status: number;
+  /** How many calls fail before the operation answers normally; absent: all. */
+  times?: number;
+}
 
 export interface SimCall {
   service: string;

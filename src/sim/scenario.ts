@@ -4,18 +4,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Snapshot } from '../snapshot/format.js';
 import { packageRoot } from '../util/paths.js';
+import type { AwsFault } from './aws-server.js';
 import type { SimIdentity } from './sts-api.js';
+
+export type { AwsFault } from './aws-server.js';
+
 import type { SimClientSdkSpec, SimTlsSpec } from './tls-world.js';
 
 export type NetworkAction = 'drop' | 'reset' | 'host-unreachable' | 'net-unreachable';
-
-export interface AwsFault {
-  /** AWS error code, e.g. ThrottlingException, AccessDeniedException. */
-  code: string;
-  status: number;
-  /** How many calls fail before the operation answers normally; absent: all. */
-  times?: number;
-}
 
 export interface Scenario {
   name: string;

@@ -1,8 +1,8 @@
 // A whole simulated environment from a scenario: AWS APIs, IMDS and HSM listeners, all on loopback.
 import { isIP } from 'node:net';
-import type { StaticCredentials } from '../aws/clients.js';
 import { DEFAULT_PORTS } from '../config/ports.js';
 import type { Settings } from '../config/settings.js';
+import type { StaticCredentials } from '../model/index.js';
 import type { RawCluster, RawHsm } from '../snapshot/format.js';
 import { awsJsonProtocol, SimulatedAws } from './aws-server.js';
 import { CLOUDHSM_OPERATIONS } from './cloudhsm-api.js';

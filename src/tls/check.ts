@@ -3,7 +3,7 @@
 // the findings, as values; never throws on a bad peer.
 import { isIP } from 'node:net';
 import { finding } from '../core/findings.js';
-import type { EndpointRecord, Finding } from '../core/model.js';
+import type { EndpointRecord, Finding } from '../model/index.js';
 import { type Lookup, resolveHost } from '../net/dns.js';
 import { type ProxyConfig, proxyFor } from '../net/proxy.js';
 import { analyseChain, type ChainAnalysis, isAwsName } from './certificate.js';

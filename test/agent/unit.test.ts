@@ -7,16 +7,18 @@ import bcrypt from 'bcryptjs';
 import { Gauge, type Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { makeLogger } from '../../src/agent/log.js';
-import { AgentMetrics, LabelPruner } from '../../src/agent/metrics.js';
+import { AgentMetrics } from '../../src/agent/metrics.js';
 import { Scheduler } from '../../src/agent/scheduler.js';
 import { parseListenAddress } from '../../src/agent/server.js';
 import { AgentState } from '../../src/agent/state.js';
 import { renderStatusPage } from '../../src/agent/status-page.js';
 import { BasicAuth, loadWebConfig } from '../../src/agent/web-config.js';
 import { DEFAULTS, type Settings } from '../../src/config/settings.js';
+import type { Environment } from '../../src/core/environment.js';
+import { LabelPruner } from '../../src/core/label-pruner.js';
 import { defineProbe, type ProbeDefinition } from '../../src/core/probe.js';
-import type { Environment } from '../../src/discovery/index.js';
 import { emptySnapshot } from '../../src/snapshot/format.js';
+import { ManualClock } from '../support/manual-clock.js';
 
 const quiet = makeLogger({ out: { write: () => true }, level: 'error' });
 
@@ -50,23 +52,38 @@ function env(s: Settings, ips: string[]): Environment {
   } as unknown as Environment;
 }
 
-/** A probe that records when it runs and how many run at once. */
+type Track = { now: number; max: number; runs: string[] };
+
+/** Effectively no deadline: runProbe's real timer must not decide a test that runs on a fake clock. */
+const NO_DEADLINE_MS = 600_000;
+
+/**
+ * A probe that records when it runs and how many run at once. It takes `ms` of the fake clock, or
+ * as long as `wait` takes, and ignores its signal unless `wait` listens to it.
+ */
 function fakeProbe(
   id: string,
-  o: { ms: number; track: { now: number; max: number; runs: string[] }; throws?: boolean },
+  o: {
+    clock: ManualClock;
+    track: Track;
+    ms?: number;
+    wait?: (signal: AbortSignal) => Promise<unknown>;
+    throws?: boolean;
+    deadlineMs?: number;
+  },
 ) {
   return defineProbe({
     id,
     title: id,
     needs: [],
     findings: { 'fake.ok': { summary: 'fake' } },
-    deadlineMs: () => 200,
+    deadlineMs: () => o.deadlineMs ?? NO_DEADLINE_MS,
     async run(ctx) {
       o.track.now++;
       o.track.max = Math.max(o.track.max, o.track.now);
       o.track.runs.push(id);
       try {
-        await new Promise((r) => setTimeout(r, o.ms));
+        await (o.wait ? o.wait(ctx.signal) : o.clock.sleep(o.ms ?? 0));
         if (o.throws) throw new Error('boom');
         return {
           findings: ctx.env.targets.map((t) => ({
@@ -98,10 +115,13 @@ function fakeProbe(
   }) as ProbeDefinition;
 }
 
+const newTrack = (): Track => ({ now: 0, max: 0, runs: [] });
+
 describe('scheduler', () => {
   it('runs every probe on its own interval, bounded in concurrency, and becomes ready after the first round', async () => {
-    const track = { now: 0, max: 0, runs: [] as string[] };
-    const probes = ['a', 'b', 'c', 'd'].map((id) => fakeProbe(id, { ms: 30, track }));
+    const clock = new ManualClock();
+    const track = newTrack();
+    const probes = ['a', 'b', 'c', 'd'].map((id) => fakeProbe(id, { clock, ms: 30, track }));
     const s = settings({
       maxConcurrentProbes: 2,
       intervalsMs: { discovery: 60_000, a: 100 },
@@ -117,16 +137,29 @@ describe('scheduler', () => {
       state,
       metrics,
       log: quiet,
+      clock,
       onReady: () => ready++,
     });
     sched.start();
-    await new Promise((r) => setTimeout(r, 700));
+    await clock.advance(0);
+    // Discovery done; two of the four probes in flight, the others held back by the bound.
+    expect(track.runs).toEqual(['a', 'b']);
+    expect(track.now).toBe(2);
+    expect(ready).toBe(0);
+    await clock.advance(30);
+    expect(track.runs).toEqual(['a', 'b', 'c', 'd']);
+    await clock.advance(30);
+    // The first round is over at 60 ms: ready.
+    expect(ready).toBe(1);
+    await clock.advance(640);
+    expect(sched.inFlight()).toEqual([]);
     expect(await sched.stop(1000)).toBe(true);
     expect(ready).toBe(1);
     expect(state.ready).toBe(true);
     expect(track.max).toBe(2);
     const count = (id: string) => track.runs.filter((r) => r === id).length;
-    expect(count('a')).toBeGreaterThanOrEqual(4);
+    // 'a' every 100 ms after each 30 ms run: at 0, 130, 260, 390, 520 and 650 ms.
+    expect(count('a')).toBe(6);
     for (const id of ['b', 'c', 'd']) expect(count(id)).toBe(1);
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/cloudhsm_probe_success\{probe="a"\} 1/);
@@ -135,10 +168,12 @@ describe('scheduler', () => {
   });
 
   it('turns an overrun into a timeout result and a throw into an error, and carries on', async () => {
-    const track = { now: 0, max: 0, runs: [] as string[] };
+    const clock = new ManualClock();
+    const track = newTrack();
     const probes = [
-      fakeProbe('slow', { ms: 1000, track }),
-      fakeProbe('broken', { ms: 1, track, throws: true }),
+      // Never finishes: runProbe's own (real) deadline cuts it short.
+      fakeProbe('slow', { clock, track, wait: () => new Promise(() => {}), deadlineMs: 50 }),
+      fakeProbe('broken', { clock, ms: 1, track, throws: true }),
     ];
     const s = settings({ intervalsMs: { discovery: 60_000, broken: 50 } });
     const state = new AgentState();
@@ -150,13 +185,18 @@ describe('scheduler', () => {
       state,
       metrics,
       log: quiet,
+      clock,
     });
     sched.start();
-    await new Promise((r) => setTimeout(r, 400));
-    await sched.stop(2000);
+    // 'broken' runs at 0, 51, 102 and 153 ms of the fake clock, whatever 'slow' is doing.
+    await clock.advance(200);
+    await waitUntil(() => state.runs.get('slow')?.result === 'timeout');
+    expect(sched.inFlight()).toEqual([]);
+    expect(await sched.stop(2000)).toBe(true);
     expect(state.runs.get('slow')?.result).toBe('timeout');
     expect(state.runs.get('broken')?.result).toBe('error');
-    expect(track.runs.filter((r) => r === 'broken').length).toBeGreaterThan(2);
+    expect(track.runs.filter((r) => r === 'broken').length).toBe(4);
+    expect(track.runs.filter((r) => r === 'slow').length).toBe(1);
     expect(state.findings().map((f) => f.id)).toEqual(
       expect.arrayContaining(['probe.timeout', 'probe.error']),
     );
@@ -166,8 +206,9 @@ describe('scheduler', () => {
   });
 
   it('re-runs probes when discovery changes the targets, and their metrics drop vanished targets', async () => {
-    const track = { now: 0, max: 0, runs: [] as string[] };
-    const probes = [fakeProbe('p', { ms: 1, track })];
+    const clock = new ManualClock();
+    const track = newTrack();
+    const probes = [fakeProbe('p', { clock, ms: 1, track })];
     let ips = ['127.0.0.1', '127.0.0.2'];
     const s = settings({ intervalsMs: { discovery: 100, p: 60_000 } });
     const state = new AgentState();
@@ -179,12 +220,17 @@ describe('scheduler', () => {
       state,
       metrics,
       log: quiet,
+      clock,
     });
     sched.start();
-    await new Promise((r) => setTimeout(r, 150));
+    await clock.advance(150);
     expect(await metrics.registry.metrics()).toContain('fake_p_up{ip="127.0.0.2"} 1');
+    // Discovery at 100 ms found the same targets: no extra run.
+    expect(track.runs.length).toBe(1);
     ips = ['127.0.0.1', '127.0.0.3'];
-    await new Promise((r) => setTimeout(r, 250));
+    // Discovery at 200 ms sees the change and re-runs 'p'; those at 300 and 400 ms see none.
+    await clock.advance(250);
+    expect(sched.inFlight()).toEqual([]);
     await sched.stop(1000);
     const text = await metrics.registry.metrics();
     expect(text).toContain('fake_p_up{ip="127.0.0.3"} 1');
@@ -195,37 +241,63 @@ describe('scheduler', () => {
 
 describe('scheduler shutdown', () => {
   it('lets an in-flight probe finish within the drain deadline, and cuts it short past it', async () => {
-    for (const [probeMs, drainMs, drained] of [
-      [150, 1000, true],
-      [5000, 100, false],
+    // stopsAfterMs: when stop() returns. A probe that ignores its signal gets a further second after
+    // the drain deadline; one that honours it returns at once.
+    for (const [probeMs, drainMs, drained, honoursSignal, stopsAfterMs] of [
+      [150, 1000, true, false, 150],
+      [5000, 100, false, false, 1100],
+      [5000, 100, false, true, 100],
     ] as const) {
-      const track = { now: 0, max: 0, runs: [] as string[] };
-      const probe = fakeProbe('p', { ms: probeMs, track });
-      const long = { ...probe, deadlineMs: () => 10_000 };
+      const clock = new ManualClock();
+      const track = newTrack();
+      const wait = honoursSignal
+        ? (signal: AbortSignal) =>
+            new Promise((resolve, reject) => {
+              clock.sleep(probeMs).then(resolve);
+              signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+            })
+        : undefined;
+      const probe = fakeProbe('p', { clock, ms: probeMs, track, ...(wait ? { wait } : {}) });
       const s = settings({ intervalsMs: { discovery: 60_000 } });
       const state = new AgentState();
-      const metrics = new AgentMetrics({ version: 't', probes: [long], defaults: false });
+      const metrics = new AgentMetrics({ version: 't', probes: [probe], defaults: false });
       const sched = new Scheduler({
         settings: s,
-        probes: [long],
+        probes: [probe],
         discover: async (x) => env(x, ['127.0.0.1']),
         state,
         metrics,
         log: quiet,
+        clock,
       });
       sched.start();
-      await waitUntil(() => track.now === 1);
-      const t0 = Date.now();
-      expect(await sched.stop(drainMs)).toBe(drained);
-      expect(Date.now() - t0).toBeLessThan(drainMs + 1500);
-      // A drained run is a result; one cut short by the shutdown is not.
+      await clock.advance(0);
+      expect(track.now).toBe(1);
+      const t0 = clock.now();
+      let result: boolean | undefined;
+      let stoppedAt = Number.NaN;
+      void sched.stop(drainMs).then((r) => {
+        result = r;
+        stoppedAt = clock.now();
+      });
+      await clock.advance(stopsAfterMs - 1);
+      expect(result).toBeUndefined();
+      await clock.advance(1);
+      expect(result).toBe(drained);
+      expect(stoppedAt - t0).toBe(stopsAfterMs);
+      expect(stoppedAt - t0).toBeLessThan(drainMs + 1500);
+      // A drained run is a result; one cut short by the shutdown is not, even when it ends later.
+      expect(state.runs.has('p')).toBe(drained);
+      await clock.advance(probeMs);
+      expect(track.now).toBe(0);
       expect(state.runs.has('p')).toBe(drained);
     }
   });
 });
 
+/** Polls (on real time) until fn holds; the test's own timeout bounds the wait. */
 async function waitUntil(fn: () => boolean) {
-  for (let i = 0; i < 200 && !fn(); i++) await new Promise((r) => setTimeout(r, 10));
+  while (!fn()) await new Promise((r) => setTimeout(r, 5));
   expect(fn()).toBe(true);
 }
 

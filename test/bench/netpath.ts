@@ -3,6 +3,7 @@
 // against 8 client ENIs (2,688 paths); then the estate doubled, to show how the time grows.
 // In the same run, the reference cost of merely parsing the snapshot's JSON. Bounded: fixed rounds.
 
+import { PROBES } from '../../probes/index.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import { analyzeSnapshot } from '../../src/diagnosis/analyze.js';
 import { environmentFromSnapshot } from '../../src/discovery/from-snapshot.js';
@@ -73,7 +74,7 @@ async function measure(label: string, scale: Scale) {
     const evaluator = performance.now() - t;
     t = performance.now();
     const cpu0 = process.cpuUsage();
-    const d = await analyzeSnapshot(snapshot, settings);
+    const d = await analyzeSnapshot(snapshot, settings, PROBES);
     const cpu = process.cpuUsage(cpu0);
     const analyze = performance.now() - t;
     if (round >= WARMUP) {

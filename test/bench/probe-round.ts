@@ -3,9 +3,10 @@
 import { connect } from 'node:net';
 import { hsmReachability } from '../../probes/hsm-reachability.js';
 import { resolveSettings } from '../../src/config/settings.js';
-import type { HsmTarget } from '../../src/core/model.js';
+import type { Environment } from '../../src/core/environment.js';
 import { runProbe } from '../../src/core/runner.js';
-import type { Environment } from '../../src/discovery/index.js';
+import { vpcEstate } from '../../src/discovery/vpc.js';
+import type { HsmTarget } from '../../src/model/index.js';
 import { SimulatedHsms } from '../../src/sim/hsm-listeners.js';
 import { emptySnapshot } from '../../src/snapshot/format.js';
 import { mapLimit } from '../../src/util/concurrency.js';
@@ -35,8 +36,10 @@ const env: Environment = {
   client: null,
   clusters: [],
   targets,
+  vpc: vpcEstate(emptySnapshot(new Date(), 'us-east-1', null)),
   snapshot: emptySnapshot(new Date(), 'us-east-1', null),
   findings: [],
+  discovery: { hsmsListed: true, reads: {}, apiErrors: [] },
   credentials: undefined,
 };
 

@@ -1,6 +1,7 @@
 // Real sockets against simulated HSM listeners on loopback.
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { PROBES } from '../../probes/index.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { tcpConnect } from '../../src/net/tcp-connect.js';
 import { exitCodeFor } from '../../src/report/build.js';
@@ -14,7 +15,7 @@ describe('live reachability', () => {
     await withWorld(
       () => {},
       async (world, settings) => {
-        const { report } = await diagnose(settings);
+        const { report } = await diagnose(settings, PROBES);
         expect(report.paths).toHaveLength(9);
         for (const p of report.paths) {
           expect(p.live?.state).toBe('open');
@@ -37,7 +38,9 @@ describe('live reachability', () => {
     await withWorld(
       () => {},
       async (world, settings) => {
-        const { report } = await diagnose(settings, { beforeProbes: () => world.hsms.kill('127.0.2.11') });
+        const { report } = await diagnose(settings, PROBES, {
+          beforeProbes: () => world.hsms.kill('127.0.2.11'),
+        });
         const states = report.paths.filter((p) => p.eniIp === '127.0.2.11').map((p) => p.live?.state);
         expect(states).toEqual(['refused', 'refused', 'refused']);
         const f = report.findings.find((x) => x.target.endsWith('127.0.2.11'))!;
@@ -59,7 +62,7 @@ describe('live reachability', () => {
         c.Hsms[0]!.State = 'DEGRADED';
       },
       async (_world, settings) => {
-        const { report } = await diagnose(settings);
+        const { report } = await diagnose(settings, PROBES);
         expect(report.findings.find((f) => f.id === 'hsm.state')).toMatchObject({
           status: 'warn',
           message: expect.stringContaining('DEGRADED'),
@@ -78,7 +81,7 @@ describe('live reachability', () => {
     await withWorld(
       () => {},
       async (world, settings) => {
-        await diagnose(settings, { beforeProbes: () => world.hsms.kill('127.0.3.11') });
+        await diagnose(settings, PROBES, { beforeProbes: () => world.hsms.kill('127.0.3.11') });
       },
     );
     // Closed sockets are released on the next turns of the event loop.
@@ -103,7 +106,7 @@ describe('live reachability', () => {
           settings.hsmIps = Array.from({ length: 12 }, (_, i) => `127.0.9.${i + 1}`);
           settings.ports = [(server.address() as { port: number }).port];
           settings.concurrency = 3;
-          const { report } = await diagnose(settings);
+          const { report } = await diagnose(settings, PROBES);
           expect(report.paths.map((p) => p.live?.state)).toEqual(Array(12).fill('open'));
         },
       );

@@ -2,7 +2,7 @@
 // built CLI classifying what it sees. Nothing leaves the namespace.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/core/model.js';
+import type { Report } from '../../src/model/index.js';
 import { runCli } from '../support/cli.js';
 import { netns, netnsRequired, skipNetns } from '../support/netns.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { correlate } from '../../probes/path-correlation.js';
-import type { LiveState, StaticVerdict } from '../../src/core/model.js';
+import type { LiveState, StaticVerdict } from '../../src/model/index.js';
 
 describe('static vs live correlation', () => {
   it.each<[StaticVerdict, LiveState, boolean | null, RegExp]>([

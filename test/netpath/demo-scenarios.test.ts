@@ -3,8 +3,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/core/model.js';
+import { PROBES } from '../../probes/index.js';
 import { analyzeSnapshot } from '../../src/diagnosis/analyze.js';
+import type { Report } from '../../src/model/index.js';
 import { netnsSupport } from '../../src/sim/netns.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { packageRoot } from '../../src/util/paths.js';
@@ -26,7 +27,7 @@ describe('demo scenarios analysed', () => {
     ['sg-blocked', { '*': 'blocked hsm-sg-ingress' }],
     ['nacl-return-blocked', { '*': 'blocked client-nacl-inbound-return' }],
   ] as Array<[string, Record<string, string>]>)('%s', async (name, over) => {
-    const d = await analyzeSnapshot(loadScenario(name).snapshot, staticSettings());
+    const d = await analyzeSnapshot(loadScenario(name).snapshot, staticSettings(), PROBES);
     const got = verdicts(d.report);
     expect(Object.keys(got)).toHaveLength(9);
     for (const [k, v] of Object.entries(got)) expect(v, k).toBe(over[k] ?? over['*'] ?? 'reachable');

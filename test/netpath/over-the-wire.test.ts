@@ -2,6 +2,7 @@
 // APIs and IMDS on loopback. Nothing is connected to the (10.x) HSM addresses: the reachability
 // probe is not run. `diagnose` must read back the scenario's snapshot and give `analyze`'s verdicts.
 import { describe, expect, it } from 'vitest';
+import { PROBES } from '../../probes/index.js';
 import { analyzeSnapshot } from '../../src/diagnosis/analyze.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { DEMO_CREDENTIALS, startWorld } from '../../src/sim/world.js';
@@ -25,13 +26,13 @@ describe('netpath scenarios: diagnose over the wire equals analyze', () => {
       const world = await startWorld(scenario, { inPrivateNetns: false, hsmListeners: false });
       try {
         const settings = world.apply(staticSettings());
-        const live = await diagnose(settings, {
+        const live = await diagnose(settings, PROBES, {
           credentials: DEMO_CREDENTIALS,
           beforeProbes: (env) => {
             env.ephemeralPorts = { from: 1024, to: 65535, source: 'test' };
           },
         });
-        const offline = await analyzeSnapshot(scenario.snapshot, staticSettings());
+        const offline = await analyzeSnapshot(scenario.snapshot, staticSettings(), PROBES);
         expect(live.report.paths.length).toBeGreaterThan(0);
         expect(live.report.paths).toEqual(offline.report.paths);
         reportSchema.parse(JSON.parse(JSON.stringify(live.report)));

@@ -1,6 +1,7 @@
 // Every scenario under test/scenarios/netpath through `analyze`: the path verdicts and blocking
 // components must be those written in the scenario, and every remediation must parse back.
 import { describe, expect, it } from 'vitest';
+import { PROBES } from '../../probes/index.js';
 import { analyzeSnapshot } from '../../src/diagnosis/analyze.js';
 import { reportSchema } from '../support/report-contract.js';
 import { parseAwsCli } from './aws-cli-parse.js';
@@ -15,7 +16,7 @@ describe('netpath scenarios through analyze', () => {
   });
   for (const { file, scenario, expect: want } of all) {
     it(`${file}: ${scenario.description}`, async () => {
-      const d = await analyzeSnapshot(scenario.snapshot, settings());
+      const d = await analyzeSnapshot(scenario.snapshot, settings(), PROBES);
       const got = d.report.paths.map((p) => ({
         eniIp: p.eniIp,
         port: p.port,
@@ -37,7 +38,9 @@ describe('netpath scenarios through analyze', () => {
       }
       if (want.ephemeralOverride) {
         const [from, to] = want.ephemeralOverride.range.split('-').map(Number) as [number, number];
-        const again = await analyzeSnapshot(scenario.snapshot, settings(), { ephemeralPorts: { from, to } });
+        const again = await analyzeSnapshot(scenario.snapshot, settings(), PROBES, {
+          ephemeralPorts: { from, to },
+        });
         expect(new Set(again.report.paths.map((p) => p.static?.verdict))).toEqual(
           new Set([want.ephemeralOverride.verdict]),
         );

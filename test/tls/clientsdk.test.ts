@@ -8,8 +8,10 @@ import { clientConfig } from '../../probes/client-config.js';
 import { hsmTls } from '../../probes/hsm-tls.js';
 import { readClientSdkConfig } from '../../src/clientsdk/config.js';
 import { resolveSettings } from '../../src/config/settings.js';
-import type { HsmTarget } from '../../src/core/model.js';
-import type { Environment } from '../../src/discovery/index.js';
+import type { Environment } from '../../src/core/environment.js';
+import { clustersToTargets } from '../../src/discovery/clusters.js';
+import { vpcEstate } from '../../src/discovery/vpc.js';
+import type { HsmTarget } from '../../src/model/index.js';
 import { emptySnapshot } from '../../src/snapshot/format.js';
 import { stamp, standardPki } from '../support/pki.js';
 import { hostilePeer, nodeTlsServer, type Peer } from '../support/tls-peers.js';
@@ -52,31 +54,34 @@ function env(o: {
     timeout: 1000,
   });
   const snapshot = emptySnapshot(new Date(), 'us-east-1', null);
-  snapshot.aws['cloudhsmv2:DescribeClusters'] = {
-    Clusters: [
-      {
-        ClusterId: 'cluster-abcdefghijk',
-        ...(o.clusterCert ? { Certificates: { ClusterCertificate: o.clusterCert } } : {}),
-      },
-    ],
-  };
+  const raw = [
+    {
+      ClusterId: 'cluster-abcdefghijk',
+      State: 'ACTIVE',
+      ...(o.clusterCert ? { Certificates: { ClusterCertificate: o.clusterCert } } : {}),
+    },
+  ];
+  snapshot.aws['cloudhsmv2:DescribeClusters'] = { Clusters: raw };
   return {
     mode: 'live',
     settings,
     region: 'us-east-1',
     client: null,
-    clusters: [],
+    // Discovery's own reading of the DescribeClusters answer.
+    clusters: clustersToTargets(raw, []).clusters,
     targets: o.targets,
+    vpc: vpcEstate(snapshot),
     snapshot,
     findings: [],
+    discovery: { hsmsListed: true, reads: {}, apiErrors: [] },
     credentials: undefined,
-  } as unknown as Environment;
+  };
 }
 const ctx = (e: Environment) => ({
   env: e,
   settings: e.settings,
   signal: new AbortController().signal,
-  earlier: new Map(),
+  facts: {},
 });
 
 describe('Client SDK configuration files', () => {

@@ -8,11 +8,12 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { clockSkew } from '../../probes/clock-skew.js';
 import { credentials } from '../../probes/credentials.js';
+import { PROBES } from '../../probes/index.js';
 import { tlsEndpoints } from '../../probes/tls-endpoints.js';
 import { resolveSettings } from '../../src/config/settings.js';
-import type { Report } from '../../src/core/model.js';
 import type { ProbeFinding } from '../../src/core/probe.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
+import type { Report } from '../../src/model/index.js';
 import { makeStyle, renderText } from '../../src/report/text.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { DEMO_CREDENTIALS, startWorld } from '../../src/sim/world.js';
@@ -55,6 +56,7 @@ async function run(s: Scenario, o: { staticCredentials?: boolean } = {}) {
     settings.timeoutMs = 1500;
     const d = await diagnose(
       settings,
+      PROBES,
       o.staticCredentials === false ? {} : { credentials: DEMO_CREDENTIALS },
     );
     const text = renderText(d.report, d.env, makeStyle(false));

@@ -4,13 +4,24 @@
 export const STATUSES = ['pass', 'warn', 'fail', 'skip', 'error'] as const;
 export type Status = (typeof STATUSES)[number];
 
-export interface Finding {
-  id: string;
+export interface Finding<Id extends string = string> {
+  id: Id;
   status: Status;
   target: string;
   message: string;
   evidence: Record<string, unknown>;
   remediation?: string;
+}
+
+/** How a finding names an HSM address: cluster/hsm ip, or the bare address given with --hsm-ip. */
+export function targetLabel(t: HsmTarget): string {
+  return t.hsmId ? `${t.clusterId}/${t.hsmId} ${t.ip}` : t.ip;
+}
+
+export interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
 }
 
 export type HsmState = string; // CloudHSM states: ACTIVE, CREATE_IN_PROGRESS, DEGRADED, ...
@@ -29,6 +40,8 @@ export interface HsmTarget {
 
 export interface ClusterInfo {
   clusterId: string;
+  /** The cluster certificate (PEM) from DescribeClusters, when the cluster has one. */
+  certificate: string | null;
   state: string;
   securityGroup: string | null;
   vpcId: string | null;
@@ -82,6 +95,12 @@ export interface PathKey {
   eniIp: string;
   port: number;
   clientEni: string | null;
+}
+
+/** What one probe says about one path: its static verdict, its live result, or both. */
+export interface PathContribution extends PathKey {
+  static?: StaticResult;
+  live?: LiveResult;
 }
 
 export interface PathRecord extends PathKey {

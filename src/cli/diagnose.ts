@@ -1,0 +1,46 @@
+// `hsmwatch diagnose`: discover the cluster, check every HSM and port once, print the report.
+import { wantColour } from '../report/text.js';
+import { makeProgress } from './progress.js';
+import {
+  type CommandModule,
+  type DiagnoseArgs,
+  type Io,
+  printDiagnosis,
+  settingsFromArgs,
+  withDiagnoseOptions,
+} from './shared.js';
+
+export async function runDiagnose(argv: DiagnoseArgs, io: Io): Promise<number> {
+  const settings = settingsFromArgs(argv);
+  const progress = makeProgress(io.stderr, wantColour(io.stderr));
+  try {
+    // Loaded on use: the probes and the AWS SDK take most of the start-up time.
+    const [{ diagnose }, { PROBES }] = await Promise.all([
+      import('../diagnosis/diagnose.js'),
+      import('../../probes/index.js'),
+    ]);
+    const d = await diagnose(settings, PROBES, { progress: progress.update });
+    progress.done();
+    return printDiagnosis(d, settings, io);
+  } finally {
+    progress.done();
+  }
+}
+
+export const diagnoseCommand: CommandModule = (y, { io, handle }) =>
+  y.command(
+    'diagnose',
+    'discover the cluster, check every HSM and port once, print the report',
+    (c) =>
+      withDiagnoseOptions(c)
+        .example('$0 diagnose', 'on an EC2 client: find the cluster(s) and check everything')
+        .example(
+          '$0 diagnose --cluster-id cluster-abcdefghijk --output json',
+          'one cluster, machine-readable',
+        )
+        .example('$0 diagnose --hsm-ip 10.0.1.12 --hsm-ip 10.0.2.12 --ports 2223-2225', 'no AWS API needed')
+        .epilog(
+          'Exit status: 0 all pass, 1 a check failed (or a warning with --strict), 2 usage or config error.',
+        ),
+    handle((argv: DiagnoseArgs) => runDiagnose(argv, io)),
+  );

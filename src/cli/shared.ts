@@ -1,0 +1,161 @@
+// What every command module shares: the exit codes, the streams, the options of the commands that
+// discover and probe, and how a diagnosis is printed. Light on purpose: no AWS SDK, no probe.
+import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { loadConfigFile, resolveSettings, type Settings, validateConfig } from '../config/settings.js';
+import type { Diagnosis } from '../diagnosis/diagnose.js';
+import { exitCodeFor } from '../report/build.js';
+import { makeStyle, renderText, wantColour } from '../report/text.js';
+import { packageRoot } from '../util/paths.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+/** What main() gives each command module: the streams, and a wrapper that turns a result into the exit code. */
+export interface CliContext {
+  io: Io;
+  handle<A>(run: (argv: A) => Promise<number>): (argv: A) => Promise<void>;
+}
+
+/** A command module adds its command, flags and help to the parser. */
+export type CommandModule = (y: Argv, ctx: CliContext) => Argv;
+
+export function version(): string {
+  return (JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string }).version;
+}
+
+export interface DiagnoseArgs {
+  config?: string | undefined;
+  output?: string | undefined;
+  region?: string | undefined;
+  profile?: string | undefined;
+  'cluster-id'?: string[] | undefined;
+  'hsm-ip'?: string[] | undefined;
+  ports?: string | undefined;
+  timeout?: string | undefined;
+  concurrency?: number | undefined;
+  strict?: boolean | undefined;
+  'endpoint-url'?: string | undefined;
+  probe?: string[] | undefined;
+  'skip-probe'?: string[] | undefined;
+}
+
+/** Options shared by every command that discovers and probes. */
+export function withDiagnoseOptions<T>(y: Argv<T>) {
+  return y
+    .strict()
+    .option('config', {
+      type: 'string',
+      describe: 'YAML config file (same keys as the flags)',
+      requiresArg: true,
+    })
+    .option('output', {
+      alias: 'o',
+      choices: ['text', 'json'] as const,
+      describe: 'report format',
+      defaultDescription: 'text',
+    })
+    .option('region', {
+      type: 'string',
+      describe: 'AWS region (default: AWS_REGION, profile, then IMDS)',
+      requiresArg: true,
+    })
+    .option('profile', {
+      type: 'string',
+      describe: 'shared-config profile for credentials and region',
+      requiresArg: true,
+    })
+    .option('cluster-id', {
+      type: 'string',
+      array: true,
+      describe: 'cluster to check (repeatable; default: every cluster listed)',
+      requiresArg: true,
+    })
+    .option('hsm-ip', {
+      type: 'string',
+      array: true,
+      describe: 'HSM address to check (repeatable; skips the CloudHSM API)',
+      requiresArg: true,
+    })
+    .option('ports', {
+      type: 'string',
+      describe: 'HSM ports: list and ranges',
+      defaultDescription: '2223-2225',
+      requiresArg: true,
+    })
+    .option('timeout', {
+      type: 'string',
+      describe: 'deadline of one TCP connect (500ms, 3s...)',
+      defaultDescription: '3s',
+      requiresArg: true,
+    })
+    .option('concurrency', {
+      type: 'number',
+      describe: 'connects in flight at once',
+      defaultDescription: '32',
+      requiresArg: true,
+    })
+    .option('strict', { type: 'boolean', describe: 'exit 1 on warnings too' })
+    .option('endpoint-url', {
+      type: 'string',
+      describe: 'endpoint for every AWS API (else AWS_ENDPOINT_URL[_<SERVICE>])',
+      requiresArg: true,
+    })
+    .option('probe', {
+      type: 'string',
+      array: true,
+      // Probe ids are not listed here: loading the probes would load the AWS SDK on every start.
+      describe: 'run only these probes (a wrong id is answered with the list)',
+      requiresArg: true,
+    })
+    .option('skip-probe', {
+      type: 'string',
+      array: true,
+      describe: 'do not run these probes',
+      requiresArg: true,
+    });
+}
+
+/** --probe / --skip-probe as the config's `probes` key. */
+export function probeSelection(argv: Pick<DiagnoseArgs, 'probe' | 'skip-probe'>): Record<string, unknown> {
+  if (!argv.probe && !argv['skip-probe']) return {};
+  return {
+    probes: {
+      ...(argv.probe ? { only: argv.probe } : {}),
+      ...(argv['skip-probe'] ? { skip: argv['skip-probe'] } : {}),
+    },
+  };
+}
+
+/** Config file, then flags; both validated by the same schema. */
+export function settingsFromArgs(argv: DiagnoseArgs, ...extra: Parameters<typeof resolveSettings>): Settings {
+  const file = argv.config ? loadConfigFile(argv.config) : {};
+  const flags: Record<string, unknown> = probeSelection(argv);
+  const set = (key: string, v: unknown) => {
+    if (v !== undefined) flags[key] = v;
+  };
+  set('output', argv.output);
+  set('region', argv.region);
+  set('profile', argv.profile);
+  set('clusterIds', argv['cluster-id']);
+  set('hsmIps', argv['hsm-ip']);
+  set('ports', argv.ports);
+  set('timeout', argv.timeout);
+  set('concurrency', argv.concurrency);
+  set('strict', argv.strict);
+  set('endpointUrl', argv['endpoint-url']);
+  return resolveSettings(file, ...extra, validateConfig(flags, 'command line', true));
+}
+
+export function printDiagnosis(d: Diagnosis, settings: Settings, io: Io): number {
+  if (settings.output === 'json') {
+    io.stdout.write(`${JSON.stringify(d.report, null, 2)}\n`);
+  } else {
+    io.stdout.write(renderText(d.report, d.env, makeStyle(wantColour(io.stdout))));
+  }
+  return exitCodeFor(d.report, settings.strict);
+}
