@@ -48,70 +48,80 @@ export const clockSkew = defineProbe({
         signal: ctx.signal,
       }),
     }));
-    const good = samples.filter((s): s is { host: string; r: Extract<SkewResult, { ok: true }> } => s.r.ok);
-    const evidence = {
-      samples: samples.map((s) =>
-        s.r.ok
-          ? {
-              endpoint: s.host,
-              skewMs: Math.round(s.r.skewMs),
-              rttMs: Math.round(s.r.rttMs * 10) / 10,
-              serverDate: s.r.serverDate,
-            }
-          : { endpoint: s.host, error: s.r.code },
-      ),
+    return skewVerdict(samples);
+  },
+});
+
+interface Sample {
+  /** host:port of the endpoint. */
+  host: string;
+  r: SkewResult;
+}
+
+/** The skew the samples show: the one with the shortest round trip, which is the most precise. */
+function skewVerdict(samples: readonly Sample[]): ProbeOutcome<Id, 'clockSkewMs'> {
+  const good = samples.filter((s): s is { host: string; r: Extract<SkewResult, { ok: true }> } => s.r.ok);
+  const evidence = {
+    samples: samples.map((s) =>
+      s.r.ok
+        ? {
+            endpoint: s.host,
+            skewMs: Math.round(s.r.skewMs),
+            rttMs: Math.round(s.r.rttMs * 10) / 10,
+            serverDate: s.r.serverDate,
+          }
+        : { endpoint: s.host, error: s.r.code },
+    ),
+  };
+  if (good.length === 0) {
+    return {
+      findings: [
+        finding(
+          'clock.skew',
+          // Reachability of the endpoints is reported by the TLS findings; here it leaves skew unknown.
+          'skip',
+          'clock',
+          `clock skew unknown: no AWS endpoint answered with a Date header (${samples.map((s) => `${s.host} ${s.r.ok ? '' : s.r.code}`).join(', ')})`,
+          evidence,
+        ),
+      ],
     };
-    if (good.length === 0) {
-      return {
-        findings: [
-          finding(
-            'clock.skew',
-            // Reachability of the endpoints is reported by the TLS findings; here it leaves skew unknown.
-            'skip',
-            'clock',
-            `clock skew unknown: no AWS endpoint answered with a Date header (${samples.map((s) => `${s.host} ${s.r.ok ? '' : s.r.code}`).join(', ')})`,
-            evidence,
-          ),
-        ],
-      };
-    }
-    // The sample with the shortest round trip is the most precise.
-    const best = good.reduce((a, b) => (b.r.rttMs < a.r.rttMs ? b : a));
-    const skew = best.r.skewMs;
-    const abs = Math.abs(skew);
-    const direction = skew > 0 ? 'behind' : 'ahead of';
-    const base = {
-      skewMs: Math.round(skew),
-      skewSeconds: Math.round(skew / 100) / 10,
-      reference: best.host,
-      ...evidence,
-    };
-    const f =
-      abs > FAIL_SKEW_MS
+  }
+  const best = good.reduce((a, b) => (b.r.rttMs < a.r.rttMs ? b : a));
+  const skew = best.r.skewMs;
+  const abs = Math.abs(skew);
+  const direction = skew > 0 ? 'behind' : 'ahead of';
+  const base = {
+    skewMs: Math.round(skew),
+    skewSeconds: Math.round(skew / 100) / 10,
+    reference: best.host,
+    ...evidence,
+  };
+  const f =
+    abs > FAIL_SKEW_MS
+      ? finding(
+          'clock.skew',
+          'fail',
+          'clock',
+          `this host's clock is ${fmt(-skew)} (${direction} AWS): beyond 4 minutes, SigV4-signed requests are about to fail (AWS rejects 5 minutes)`,
+          base,
+          FIX,
+        )
+      : abs > WARN_SKEW_MS
         ? finding(
             'clock.skew',
-            'fail',
+            'warn',
             'clock',
-            `this host's clock is ${fmt(-skew)} (${direction} AWS): beyond 4 minutes, SigV4-signed requests are about to fail (AWS rejects 5 minutes)`,
+            `this host's clock is ${fmt(-skew)} (${direction} AWS): more than 1 minute off`,
             base,
             FIX,
           )
-        : abs > WARN_SKEW_MS
-          ? finding(
-              'clock.skew',
-              'warn',
-              'clock',
-              `this host's clock is ${fmt(-skew)} (${direction} AWS): more than 1 minute off`,
-              base,
-              FIX,
-            )
-          : finding(
-              'clock.skew',
-              'pass',
-              'clock',
-              `clock within ${(abs / 1000).toFixed(1)} s of AWS (${best.host}, round trip ${best.r.rttMs.toFixed(1)} ms)`,
-              base,
-            );
-    return { findings: [f], facts: { clockSkewMs: skew } };
-  },
-});
+        : finding(
+            'clock.skew',
+            'pass',
+            'clock',
+            `clock within ${(abs / 1000).toFixed(1)} s of AWS (${best.host}, round trip ${best.r.rttMs.toFixed(1)} ms)`,
+            base,
+          );
+  return { findings: [f], facts: { clockSkewMs: skew } };
+}

@@ -1,10 +1,10 @@
 // Credentials and identity: which source of the SDK chain supplied them, who they are
 // (sts:GetCallerIdentity), long-term or temporary, and when they expire. Never prints a key.
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
 import { makeStsClient } from '../src/aws/clients.js';
-import { credentialSource } from '../src/aws/credential-source.js';
+import { type CredentialSource, credentialSource } from '../src/aws/credential-source.js';
 import { resolveEndpoint } from '../src/aws/endpoints.js';
-import { classifyAwsError, describeFailure } from '../src/aws/errors.js';
+import { type AwsFailure, classifyAwsError, describeFailure } from '../src/aws/errors.js';
 import type { Identity } from '../src/core/facts.js';
 import { finding } from '../src/core/findings.js';
 import { defineProbe, type ProbeFinding, type ProbeOutcome } from '../src/core/probe.js';
@@ -28,95 +28,137 @@ export const credentials = defineProbe({
   declareMetrics: (registry) => declareCredentialsMetrics(registry),
   async run(ctx): Promise<ProbeOutcome<Id, 'identity'>> {
     const { settings, env } = ctx;
-    const src = credentialSource({ profile: settings.profile, staticCredentials: Boolean(env.credentials) });
-    const endpoint = resolveEndpoint('sts', settings)?.url ?? 'regional';
+    const asked: Asked = {
+      src: credentialSource({ profile: settings.profile, staticCredentials: Boolean(env.credentials) }),
+      endpoint: resolveEndpoint('sts', settings)?.url ?? 'regional',
+    };
     const client = makeStsClient({
       settings,
       region: env.region!,
       ...(env.credentials ? { credentials: env.credentials } : {}),
     });
-    const findings: ProbeFinding<Id>[] = [];
-    let identity: Identity;
     try {
       const out = await client.send(new GetCallerIdentityCommand({}), { abortSignal: ctx.signal });
       const creds = await client.config.credentials();
-      const temporary = Boolean(creds.sessionToken) || creds.accessKeyId.startsWith('ASIA');
-      const expiration = creds.expiration ? creds.expiration.toISOString() : null;
-      identity = { ok: true, account: out.Account ?? null, arn: out.Arn ?? null, temporary, expiration };
-      const evidence = {
-        source: src.source,
-        ...(src.profile ? { profile: src.profile } : {}),
-        account: out.Account ?? null,
-        arn: out.Arn ?? null,
-        kind: temporary ? 'temporary' : 'long-term',
-        expiration,
-        endpoint,
-      };
-      findings.push(
-        finding(
-          'credentials.identity',
-          'pass',
-          'credentials',
-          `${temporary ? 'temporary' : 'long-term'} credentials from ${src.source}${src.profile ? ` "${src.profile}"` : ''}: ${out.Arn} (account ${out.Account})`,
-          evidence,
-        ),
-      );
-      if (!temporary && /:user\//.test(out.Arn ?? '')) {
-        findings.push(
-          finding(
-            'credentials.expiry',
-            'warn',
-            'credentials',
-            'long-term IAM user access keys: they never expire and must be rotated by hand',
-            evidence,
-            'run the agent with an instance profile role (temporary credentials rotated by EC2) instead of access keys',
-          ),
-        );
-      } else if (creds.expiration) {
-        const left = creds.expiration.getTime() - Date.now();
-        findings.push(
-          finding(
-            'credentials.expiry',
-            left < EXPIRY_WARN_MS ? 'warn' : 'pass',
-            'credentials',
-            left < EXPIRY_WARN_MS
-              ? `temporary credentials expire in ${Math.max(0, Math.round(left / 60_000))} min (${expiration}) and were not refreshed`
-              : `temporary credentials valid until ${expiration}`,
-            evidence,
-            ...(left < EXPIRY_WARN_MS
-              ? ['check that the credential source refreshes them (instance role, SSO session)']
-              : []),
-          ),
-        );
-      }
+      return identified(asked, out, creds, Date.now());
     } catch (e) {
-      const f = classifyAwsError(e);
-      const evidence = {
-        source: src.source,
-        code: f.code,
-        kind: f.kind,
-        endpoint,
-        ...(f.httpStatus ? { httpStatus: f.httpStatus } : {}),
-      };
-      const detail = `sts:GetCallerIdentity: ${describeFailure(f)}`;
-      identity = { ok: false, kind: f.kind, code: f.code, detail };
-      findings.push(
-        finding(
-          'credentials.identity',
-          f.kind === 'credentials' ? 'fail' : f.kind === 'denied' ? 'fail' : 'error',
-          'credentials',
-          detail,
-          evidence,
-          f.kind === 'credentials'
-            ? 'attach an instance profile role to the instance, or set AWS_PROFILE / AWS_ACCESS_KEY_ID'
-            : f.kind === 'denied'
-              ? 'the credentials are invalid or expired (InvalidClientTokenId, ExpiredToken, SignatureDoesNotMatch: also check the clock)'
-              : 'check the connectivity to the STS endpoint (see the TLS findings)',
-        ),
-      );
+      return rejected(asked, classifyAwsError(e));
     } finally {
       client.destroy();
     }
-    return { findings, facts: { identity } };
   },
 });
+
+/** What was asked of STS: the chain's source (for the evidence) and the endpoint used. */
+interface Asked {
+  src: { source: CredentialSource; profile?: string };
+  endpoint: string;
+}
+
+/** The resolved credentials, as far as the verdicts need them (never the secret). */
+interface ResolvedCredentials {
+  accessKeyId: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+/** STS accepted the credentials: who they are, and whether their lifetime is a concern. */
+function identified(
+  { src, endpoint }: Asked,
+  out: GetCallerIdentityCommandOutput,
+  creds: ResolvedCredentials,
+  now: number,
+): ProbeOutcome<Id, 'identity'> {
+  const temporary = Boolean(creds.sessionToken) || creds.accessKeyId.startsWith('ASIA');
+  const expiration = creds.expiration ? creds.expiration.toISOString() : null;
+  const identity: Identity = {
+    ok: true,
+    account: out.Account ?? null,
+    arn: out.Arn ?? null,
+    temporary,
+    expiration,
+  };
+  const evidence = {
+    source: src.source,
+    ...(src.profile ? { profile: src.profile } : {}),
+    account: out.Account ?? null,
+    arn: out.Arn ?? null,
+    kind: temporary ? 'temporary' : 'long-term',
+    expiration,
+    endpoint,
+  };
+  const findings: ProbeFinding<Id>[] = [
+    finding(
+      'credentials.identity',
+      'pass',
+      'credentials',
+      `${temporary ? 'temporary' : 'long-term'} credentials from ${src.source}${src.profile ? ` "${src.profile}"` : ''}: ${out.Arn} (account ${out.Account})`,
+      evidence,
+    ),
+  ];
+  const expiry = expiryFinding(temporary, out.Arn, creds.expiration, now, evidence);
+  if (expiry) findings.push(expiry);
+  return { findings, facts: { identity } };
+}
+
+/** IAM user keys never expire (a rotation risk); temporary ones warn shortly before they do. */
+function expiryFinding(
+  temporary: boolean,
+  arn: string | undefined,
+  expiresAt: Date | undefined,
+  now: number,
+  evidence: Record<string, unknown>,
+): ProbeFinding<Id> | null {
+  if (!temporary && /:user\//.test(arn ?? ''))
+    return finding(
+      'credentials.expiry',
+      'warn',
+      'credentials',
+      'long-term IAM user access keys: they never expire and must be rotated by hand',
+      evidence,
+      'run the agent with an instance profile role (temporary credentials rotated by EC2) instead of access keys',
+    );
+  if (!expiresAt) return null;
+  const expiration = expiresAt.toISOString();
+  const left = expiresAt.getTime() - now;
+  return finding(
+    'credentials.expiry',
+    left < EXPIRY_WARN_MS ? 'warn' : 'pass',
+    'credentials',
+    left < EXPIRY_WARN_MS
+      ? `temporary credentials expire in ${Math.max(0, Math.round(left / 60_000))} min (${expiration}) and were not refreshed`
+      : `temporary credentials valid until ${expiration}`,
+    evidence,
+    ...(left < EXPIRY_WARN_MS
+      ? ['check that the credential source refreshes them (instance role, SSO session)']
+      : []),
+  );
+}
+
+/** STS (or the chain before it) refused: missing credentials and denials fail, the rest is an error. */
+function rejected({ src, endpoint }: Asked, f: AwsFailure): ProbeOutcome<Id, 'identity'> {
+  const evidence = {
+    source: src.source,
+    code: f.code,
+    kind: f.kind,
+    endpoint,
+    ...(f.httpStatus ? { httpStatus: f.httpStatus } : {}),
+  };
+  const detail = `sts:GetCallerIdentity: ${describeFailure(f)}`;
+  const identity: Identity = { ok: false, kind: f.kind, code: f.code, detail };
+  const findings: ProbeFinding<Id>[] = [
+    finding(
+      'credentials.identity',
+      f.kind === 'credentials' ? 'fail' : f.kind === 'denied' ? 'fail' : 'error',
+      'credentials',
+      detail,
+      evidence,
+      f.kind === 'credentials'
+        ? 'attach an instance profile role to the instance, or set AWS_PROFILE / AWS_ACCESS_KEY_ID'
+        : f.kind === 'denied'
+          ? 'the credentials are invalid or expired (InvalidClientTokenId, ExpiredToken, SignatureDoesNotMatch: also check the clock)'
+          : 'check the connectivity to the STS endpoint (see the TLS findings)',
+    ),
+  ];
+  return { findings, facts: { identity } };
+}

@@ -1,12 +1,17 @@
 // HSM side TLS: a handshake on the HSM's TLS port (2223) of every HSM, with the chain checked against
 // the cluster's trust anchor (customerCA.crt).
 import type { X509Certificate } from 'node:crypto';
-import { readTrustAnchor } from '../src/clientsdk/trust-anchor.js';
+import { type AnchorCheck, readTrustAnchor } from '../src/clientsdk/trust-anchor.js';
 import { finding } from '../src/core/findings.js';
 import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
 import { targetLabel } from '../src/model/index.js';
-import { summarise } from '../src/tls/certificate.js';
-import { handshake } from '../src/tls/handshake.js';
+import { type CertificateSummary, summarise } from '../src/tls/certificate.js';
+import {
+  type HandshakeFailure,
+  type HandshakeResult,
+  type HandshakeSuccess,
+  handshake,
+} from '../src/tls/handshake.js';
 import { mapLimit } from '../src/util/concurrency.js';
 
 type Id = 'hsm.tls';
@@ -26,6 +31,18 @@ export function chainVerifies(chain: readonly X509Certificate[], anchor: X509Cer
 
 const CLIENT_CERT = /CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|PEER_DID_NOT_RETURN_A_CERTIFICATE/i;
 
+/** What the verdict on one HSM's handshake knows besides the handshake. */
+interface HsmTlsSubject {
+  ip: string;
+  port: number;
+  /** Finding target: the HSM and its TLS port. */
+  target: string;
+  anchorPath: string;
+  anchor: AnchorCheck;
+  timeoutMs: number;
+  warnDays: number;
+}
+
 export const hsmTls = defineProbe({
   id: 'hsm-tls',
   title: 'HSM TLS and trust anchor',
@@ -42,9 +59,7 @@ export const hsmTls = defineProbe({
     const port = settings.hsm.tlsPort;
     const anchorPath = settings.hsm.trustAnchor;
     const anchor = readTrustAnchor(anchorPath);
-    const anchorCert = anchor.ok ? anchor.cert : null;
     const findings = await mapLimit(env.targets, 8, async (t): Promise<ProbeFinding<Id>> => {
-      const target = `${targetLabel(t)}:${port}`;
       const h = await handshake({
         host: t.ip,
         port,
@@ -52,111 +67,158 @@ export const hsmTls = defineProbe({
         signal: ctx.signal,
         ...(anchor.ok ? { ca: anchor.pem } : {}),
       });
-      const chain = h.chain;
-      const summaries = chain.map((c) => summarise(c, new Date()));
-      const leaf = summaries[0];
-      const verified = anchorCert ? chainVerifies(chain, anchorCert) : null;
-      const evidence: Record<string, unknown> = {
-        ip: t.ip,
-        port,
-        trustAnchor: anchorPath,
-        ...(h.ok
-          ? { protocol: h.protocol, cipher: h.cipher, handshakeMs: Math.round(h.handshakeMs * 10) / 10 }
-          : { code: h.code, stage: h.stage }),
-        chain: summaries.map((s) => ({
-          subject: s.subject,
-          issuer: s.issuer,
-          notAfter: s.notAfter,
-          daysLeft: s.daysLeft,
-        })),
-        verified,
-      };
-      const fixAnchor = `copy this cluster's customer CA certificate to ${anchorPath} (the certificate that signed the cluster CSR)`;
-      if (!h.ok && chain.length === 0) {
-        if (h.stage === 'connect')
-          return finding(
-            'hsm.tls',
-            'skip',
-            target,
-            `port ${port} not reachable (${h.code}): see hsm.reachable`,
-            evidence,
-          );
-        if (h.notTls)
-          return finding(
-            'hsm.tls',
-            'warn',
-            target,
-            `port ${port} is open but does not speak TLS (${h.code}): not a CloudHSM HSM, or something else answers at this address`,
-            evidence,
-            'check that the address belongs to an HSM of the cluster (aws cloudhsmv2 describe-clusters)',
-          );
-        if (h.stage === 'timeout')
-          return finding(
-            'hsm.tls',
-            'fail',
-            target,
-            `port ${port} accepts TCP but no TLS handshake completed within ${settings.timeoutMs} ms`,
-            evidence,
-            'check the HSM state; a middlebox may hold the connection',
-          );
-        return finding(
-          'hsm.tls',
-          'fail',
-          target,
-          `TLS handshake failed before any certificate: ${h.code} (${h.message})`,
-          evidence,
-        );
-      }
-      const chainText = summaries.map((s) => s.subject).join(' ← ');
-      if (!h.ok) {
-        // It got as far as the certificate: typically the HSM asks for a client certificate.
-        const why = CLIENT_CERT.test(h.code)
-          ? 'the HSM requires a client certificate (mutual TLS), so the handshake stopped after its certificate'
-          : `the handshake stopped: ${h.code}`;
-        return finding(
-          'hsm.tls',
-          verified === false ? 'fail' : verified === null ? 'warn' : 'pass',
-          target,
-          `${why}; presented ${chainText}${verified === true ? `, which verifies against ${anchorPath}` : verified === false ? `, which does NOT verify against ${anchorPath}` : ` (not checked: ${anchor.ok ? '' : (anchor as { detail: string }).detail})`}`,
-          evidence,
-          ...(verified === true ? [] : [fixAnchor]),
-        );
-      }
-      if (verified === null)
-        // The handshake works; verification needs the anchor, whose absence clientsdk.trust-anchor reports.
-        return finding(
-          'hsm.tls',
-          'skip',
-          target,
-          `${h.protocol} handshake completed, presenting ${chainText}; the chain cannot be verified: ${(anchor as { detail: string }).detail}`,
-          evidence,
-          fixAnchor,
-        );
-      if (!verified)
-        return finding(
-          'hsm.tls',
-          'fail',
-          target,
-          `the HSM's chain (${chainText}) does not verify against the trust anchor ${anchorPath}: the anchor is not this cluster's customer CA, or the address is not this cluster's HSM`,
-          evidence,
-          fixAnchor,
-        );
-      if (leaf && leaf.daysLeft < settings.tls.certWarnDays)
-        return finding(
-          'hsm.tls',
-          'warn',
-          target,
-          `the HSM certificate expires in ${leaf.daysLeft} day(s)`,
-          evidence,
-        );
-      return finding(
-        'hsm.tls',
-        'pass',
-        target,
-        `${h.protocol} ${h.cipher}; chain ${chainText} verifies against ${anchorPath}${leaf ? `; ${leaf.daysLeft} days left` : ''}`,
-        evidence,
+      return hsmTlsVerdict(
+        {
+          ip: t.ip,
+          port,
+          target: `${targetLabel(t)}:${port}`,
+          anchorPath,
+          anchor,
+          timeoutMs: settings.timeoutMs,
+          warnDays: settings.tls.certWarnDays,
+        },
+        h,
       );
     });
     return { findings };
   },
 });
+
+/** The verdict on one HSM's handshake: how far it got, and whether the chain verifies. */
+function hsmTlsVerdict(s: HsmTlsSubject, h: HandshakeResult): ProbeFinding<Id> {
+  const chain = h.chain;
+  const summaries = chain.map((c) => summarise(c, new Date()));
+  const verified = s.anchor.ok ? chainVerifies(chain, s.anchor.cert) : null;
+  const evidence: Record<string, unknown> = {
+    ip: s.ip,
+    port: s.port,
+    trustAnchor: s.anchorPath,
+    ...(h.ok
+      ? { protocol: h.protocol, cipher: h.cipher, handshakeMs: Math.round(h.handshakeMs * 10) / 10 }
+      : { code: h.code, stage: h.stage }),
+    chain: summaries.map((c) => ({
+      subject: c.subject,
+      issuer: c.issuer,
+      notAfter: c.notAfter,
+      daysLeft: c.daysLeft,
+    })),
+    verified,
+  };
+  if (!h.ok && chain.length === 0) return noCertificateVerdict(s, h, evidence);
+  const chainText = summaries.map((c) => c.subject).join(' ← ');
+  if (!h.ok) return stoppedVerdict(s, h, chainText, verified, evidence);
+  return completedVerdict(s, h, chainText, verified, summaries[0], evidence);
+}
+
+const fixAnchor = (s: HsmTlsSubject) =>
+  `copy this cluster's customer CA certificate to ${s.anchorPath} (the certificate that signed the cluster CSR)`;
+
+/** Why the trust anchor cannot verify anything (empty when it is readable). */
+const anchorDetail = (s: HsmTlsSubject) => (s.anchor.ok ? '' : s.anchor.detail);
+
+/** The handshake stopped before the HSM presented any certificate. */
+function noCertificateVerdict(
+  { port, target, timeoutMs }: HsmTlsSubject,
+  h: HandshakeFailure,
+  evidence: Record<string, unknown>,
+): ProbeFinding<Id> {
+  if (h.stage === 'connect')
+    return finding(
+      'hsm.tls',
+      'skip',
+      target,
+      `port ${port} not reachable (${h.code}): see hsm.reachable`,
+      evidence,
+    );
+  if (h.notTls)
+    return finding(
+      'hsm.tls',
+      'warn',
+      target,
+      `port ${port} is open but does not speak TLS (${h.code}): not a CloudHSM HSM, or something else answers at this address`,
+      evidence,
+      'check that the address belongs to an HSM of the cluster (aws cloudhsmv2 describe-clusters)',
+    );
+  if (h.stage === 'timeout')
+    return finding(
+      'hsm.tls',
+      'fail',
+      target,
+      `port ${port} accepts TCP but no TLS handshake completed within ${timeoutMs} ms`,
+      evidence,
+      'check the HSM state; a middlebox may hold the connection',
+    );
+  return finding(
+    'hsm.tls',
+    'fail',
+    target,
+    `TLS handshake failed before any certificate: ${h.code} (${h.message})`,
+    evidence,
+  );
+}
+
+/** It got as far as the certificate: typically the HSM asks for a client certificate. */
+function stoppedVerdict(
+  s: HsmTlsSubject,
+  h: HandshakeFailure,
+  chainText: string,
+  verified: boolean | null,
+  evidence: Record<string, unknown>,
+): ProbeFinding<Id> {
+  const why = CLIENT_CERT.test(h.code)
+    ? 'the HSM requires a client certificate (mutual TLS), so the handshake stopped after its certificate'
+    : `the handshake stopped: ${h.code}`;
+  return finding(
+    'hsm.tls',
+    verified === false ? 'fail' : verified === null ? 'warn' : 'pass',
+    s.target,
+    `${why}; presented ${chainText}${verified === true ? `, which verifies against ${s.anchorPath}` : verified === false ? `, which does NOT verify against ${s.anchorPath}` : ` (not checked: ${anchorDetail(s)})`}`,
+    evidence,
+    ...(verified === true ? [] : [fixAnchor(s)]),
+  );
+}
+
+/** The handshake completed: the chain against the anchor, then the leaf's expiry. */
+function completedVerdict(
+  s: HsmTlsSubject,
+  h: HandshakeSuccess,
+  chainText: string,
+  verified: boolean | null,
+  leaf: CertificateSummary | undefined,
+  evidence: Record<string, unknown>,
+): ProbeFinding<Id> {
+  if (verified === null)
+    // The handshake works; verification needs the anchor, whose absence clientsdk.trust-anchor reports.
+    return finding(
+      'hsm.tls',
+      'skip',
+      s.target,
+      `${h.protocol} handshake completed, presenting ${chainText}; the chain cannot be verified: ${anchorDetail(s)}`,
+      evidence,
+      fixAnchor(s),
+    );
+  if (!verified)
+    return finding(
+      'hsm.tls',
+      'fail',
+      s.target,
+      `the HSM's chain (${chainText}) does not verify against the trust anchor ${s.anchorPath}: the anchor is not this cluster's customer CA, or the address is not this cluster's HSM`,
+      evidence,
+      fixAnchor(s),
+    );
+  if (leaf && leaf.daysLeft < s.warnDays)
+    return finding(
+      'hsm.tls',
+      'warn',
+      s.target,
+      `the HSM certificate expires in ${leaf.daysLeft} day(s)`,
+      evidence,
+    );
+  return finding(
+    'hsm.tls',
+    'pass',
+    s.target,
+    `${h.protocol} ${h.cipher}; chain ${chainText} verifies against ${s.anchorPath}${leaf ? `; ${leaf.daysLeft} days left` : ''}`,
+    evidence,
+  );
+}

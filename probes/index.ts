@@ -9,7 +9,7 @@ import { hsmTls } from './hsm-tls.js';
 import { networkPath } from './network-path.js';
 import { pathCorrelation } from './path-correlation.js';
 import { permissions } from './permissions.js';
-import { tlsEndpoints } from './tls-endpoints.js';
+import { tlsEndpoints } from './tls-endpoints/index.js';
 
 export const PROBES: readonly ProbeDefinition[] = [
   hsmReachability,

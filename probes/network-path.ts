@@ -2,9 +2,11 @@
 // address → port, from the VPC estate discovery read alone (so `analyze` and `diagnose` share it).
 
 import { Gauge, type Registry } from 'prom-client';
+import type { Environment } from '../src/core/environment.js';
+import { finding } from '../src/core/findings.js';
 import { LabelPruner } from '../src/core/label-pruner.js';
 import { defineProbe, type PathContribution, type ProbeFinding } from '../src/core/probe.js';
-import { targetLabel } from '../src/model/index.js';
+import { type ClientEni, targetLabel } from '../src/model/index.js';
 import type { NetFacts } from '../src/netpath/facts.js';
 import {
   type Check,
@@ -18,6 +20,7 @@ import {
   freeRuleNumber,
   hsmEndpoint,
   mergeFixes,
+  type PairInput,
   type PathVerdict,
   routeTableFor,
   toRanges,
@@ -149,92 +152,109 @@ export const networkPath = defineProbe({
   declareMetrics: (registry) => declarePathMetrics(registry),
   async run(ctx) {
     const { env, settings } = ctx;
-    const findings: ProbeFinding<Id>[] = [];
-    const { facts, missing } = env.vpc;
-    if (missing.length) {
-      // One finding for all: the discovery findings already say why each read failed.
-      const actions = missing
-        .map((k) => env.discovery.reads[k]?.deniedAction)
-        .filter((a): a is string => !!a);
-      findings.push({
-        id: 'path.data',
-        status: 'skip',
-        target: 'ec2',
-        message: `${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in the ${env.mode === 'offline' ? 'snapshot' : 'data read'}, so the path checks that need ${missing.length > 1 ? 'them' : 'it'} are undecided${actions.length ? `; IAM action(s) missing: ${actions.join(', ')}` : ''}`,
-        evidence: { missing, ...(actions.length ? { missingActions: actions } : {}) },
-        ...(actions.length
-          ? { remediation: `grant ${actions.join(', ')} (see \`hsmwatch iam-policy\`)` }
-          : {}),
-      });
-    }
+    const findings = dataGapFindings(env);
     const enis = env.client?.enis ?? [];
     if (enis.length === 0) {
-      findings.push({
-        id: 'path.static',
-        status: 'skip',
-        target: 'client',
-        message:
+      findings.push(
+        finding(
+          'path.static',
+          'skip',
+          'client',
           "the client's network interfaces are not known (no IMDS and no ec2:DescribeInstances answer)",
-        evidence: {},
-      });
+          {},
+        ),
+      );
       return { findings };
     }
     const ephemeral = env.ephemeralPorts ?? { ...DEFAULT_EPHEMERAL, source: 'default' };
-    findings.push({
-      id: 'path.ephemeral-range',
-      status: 'pass',
-      target: 'client',
-      message:
-        ephemeral.source === 'default'
-          ? `return traffic checked for the ephemeral ports ${ephemeral.from}-${ephemeral.to}, the default of analyze (the snapshot does not hold the client's own range)`
-          : `return traffic checked for the client's ephemeral ports ${ephemeral.from}-${ephemeral.to} (${ephemeral.source})`,
-      evidence: { from: ephemeral.from, to: ephemeral.to, source: ephemeral.source },
-    });
+    findings.push(ephemeralRangeFinding(ephemeral));
     const paths: PathContribution[] = [];
-    const allocate = ruleNumberAllocator(facts);
+    // One allocator for the whole round: NACL fixes of different pairs share the ACLs' rule numbers.
+    const allocate = ruleNumberAllocator(env.vpc.facts);
     for (const eni of enis) {
-      for (const target of env.targets) {
-        const client = clientEndpoint(facts, eni, target.family);
-        const hsm = hsmEndpoint(facts, target, env.clusters);
-        const verdicts = evaluatePair(facts, { client, hsm, ports: settings.ports, ephemeral });
-        for (const v of verdicts) {
-          paths.push({
-            clusterId: target.clusterId,
-            hsmId: target.hsmId,
-            eniIp: target.ip,
-            port: v.port,
-            clientEni: eni.eniId,
-            static: { verdict: v.verdict, blockedBy: v.blockedBy },
-          });
-        }
-        findings.push(
-          ...componentFindings(
-            {
-              clientEni: eni.eniId,
-              label: `${eni.eniId} → ${targetLabel(target)}`,
-              target,
-              verdicts,
-            },
-            allocate,
-          ),
-        );
-      }
-      const clusterSgs = env.clusters.map((c) => c.securityGroup).filter((s): s is string => s !== null);
-      const shared = clientEndpoint(facts, eni, 4).groupIds?.filter((g) => clusterSgs.includes(g)) ?? [];
-      if (shared.length) {
-        findings.push({
-          id: 'sg.cluster-sg-on-client',
-          status: 'pass',
-          target: eni.eniId,
-          message: `the cluster security group ${shared.join(', ')} is attached to the client ENI itself: its self-referencing rules then admit this client (AWS's documented setup); changes to it affect the HSMs too`,
-          evidence: { groups: shared },
-        });
-      }
+      const checked = checkEni(env, eni, { ports: settings.ports, ephemeral }, allocate);
+      paths.push(...checked.paths);
+      findings.push(...checked.findings);
     }
-    findings.push(...privateSubnetFindings(facts, env.clusters));
+    findings.push(...privateSubnetFindings(env.vpc.facts, env.clusters));
     return { findings: mergeSameFix(findings), paths, facts: { staticPaths: paths } };
   },
 });
+
+/** One finding for all unread VPC data: the discovery findings already say why each read failed. */
+function dataGapFindings(env: Environment): ProbeFinding<Id>[] {
+  const { missing } = env.vpc;
+  if (!missing.length) return [];
+  const actions = missing.map((k) => env.discovery.reads[k]?.deniedAction).filter((a): a is string => !!a);
+  return [
+    finding(
+      'path.data',
+      'skip',
+      'ec2',
+      `${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in the ${env.mode === 'offline' ? 'snapshot' : 'data read'}, so the path checks that need ${missing.length > 1 ? 'them' : 'it'} are undecided${actions.length ? `; IAM action(s) missing: ${actions.join(', ')}` : ''}`,
+      { missing, ...(actions.length ? { missingActions: actions } : {}) },
+      ...(actions.length ? [`grant ${actions.join(', ')} (see \`hsmwatch iam-policy\`)`] : []),
+    ),
+  ];
+}
+
+function ephemeralRangeFinding(ephemeral: { from: number; to: number; source: string }): ProbeFinding<Id> {
+  return finding(
+    'path.ephemeral-range',
+    'pass',
+    'client',
+    ephemeral.source === 'default'
+      ? `return traffic checked for the ephemeral ports ${ephemeral.from}-${ephemeral.to}, the default of analyze (the snapshot does not hold the client's own range)`
+      : `return traffic checked for the client's ephemeral ports ${ephemeral.from}-${ephemeral.to} (${ephemeral.source})`,
+    { from: ephemeral.from, to: ephemeral.to, source: ephemeral.source },
+  );
+}
+
+/** Every HSM address and port from one client ENI: the path records, and the findings per pair. */
+function checkEni(
+  env: Environment,
+  eni: ClientEni,
+  traffic: Pick<PairInput, 'ports' | 'ephemeral'>,
+  allocate: (fix: Fix) => Fix,
+): { findings: ProbeFinding<Id>[]; paths: PathContribution[] } {
+  const { facts } = env.vpc;
+  const findings: ProbeFinding<Id>[] = [];
+  const paths: PathContribution[] = [];
+  for (const target of env.targets) {
+    const client = clientEndpoint(facts, eni, target.family);
+    const hsm = hsmEndpoint(facts, target, env.clusters);
+    const verdicts = evaluatePair(facts, { client, hsm, ...traffic });
+    for (const v of verdicts) {
+      paths.push({
+        clusterId: target.clusterId,
+        hsmId: target.hsmId,
+        eniIp: target.ip,
+        port: v.port,
+        clientEni: eni.eniId,
+        static: { verdict: v.verdict, blockedBy: v.blockedBy },
+      });
+    }
+    const label = `${eni.eniId} → ${targetLabel(target)}`;
+    findings.push(...componentFindings({ clientEni: eni.eniId, label, target, verdicts }, allocate));
+  }
+  const shared = clusterSgOnClient(env, eni);
+  if (shared) findings.push(shared);
+  return { findings, paths };
+}
+
+/** The cluster security group attached to the client itself: allowed, but worth knowing. */
+function clusterSgOnClient(env: Environment, eni: ClientEni): ProbeFinding<Id> | null {
+  const clusterSgs = env.clusters.map((c) => c.securityGroup).filter((s): s is string => s !== null);
+  const shared = clientEndpoint(env.vpc.facts, eni, 4).groupIds?.filter((g) => clusterSgs.includes(g)) ?? [];
+  if (!shared.length) return null;
+  return finding(
+    'sg.cluster-sg-on-client',
+    'pass',
+    eni.eniId,
+    `the cluster security group ${shared.join(', ')} is attached to the client ENI itself: its self-referencing rules then admit this client (AWS's documented setup); changes to it affect the HSMs too`,
+    { groups: shared },
+  );
+}
 
 /** Findings of one client ENI with the same fix (e.g. one cluster SG rule) become one, listing the HSMs. */
 function mergeSameFix(findings: ProbeFinding<Id>[]): ProbeFinding<Id>[] {

@@ -1,6 +1,6 @@
 // Permissions: each read-only IAM action hsmwatch uses — allowed, denied or unknown. EC2 actions are
 // asked with DryRun (DryRunOperation = allowed, UnauthorizedOperation = denied, nothing is read);
-// the others are judged by the outcome of the real call made by discovery or another probe.
+// the others are judged by the outcome of the real call made by discovery or the identity check.
 import {
   DescribeInstancesCommand,
   DescribeNetworkAclsCommand,
@@ -14,7 +14,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import { makeEc2Client } from '../src/aws/clients.js';
 import { classifyAwsError } from '../src/aws/errors.js';
-import { IAM_ACTIONS, type IamAction } from '../src/aws/iam-actions.js';
+import { type DryRunOperation, OPERATIONS, type Operation } from '../src/aws/operations.js';
+import type { Environment } from '../src/core/environment.js';
+import type { Identity } from '../src/core/facts.js';
 import { finding } from '../src/core/findings.js';
 import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
 import { mapLimit } from '../src/util/concurrency.js';
@@ -22,26 +24,23 @@ import { mapLimit } from '../src/util/concurrency.js';
 type Id = 'permissions.action';
 type Verdict = { verdict: 'allowed' | 'denied' | 'unknown'; how: string; code?: string };
 
-const DRY_RUN: Record<string, (c: EC2Client, signal: AbortSignal) => Promise<unknown>> = {
-  'ec2:DescribeInstances': (c, s) =>
+/** One DryRun request per operation that allows it; the table's type makes the list complete. */
+const DRY_RUN: Record<DryRunOperation, (c: EC2Client, signal: AbortSignal) => Promise<unknown>> = {
+  DescribeInstances: (c, s) =>
     c.send(new DescribeInstancesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
-  'ec2:DescribeNetworkInterfaces': (c, s) =>
-    c.send(new DescribeNetworkInterfacesCommand({ DryRun: true, MaxResults: 5 }), {
-      abortSignal: s,
-    }),
-  'ec2:DescribeSecurityGroups': (c, s) =>
+  DescribeNetworkInterfaces: (c, s) =>
+    c.send(new DescribeNetworkInterfacesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
+  DescribeSecurityGroups: (c, s) =>
     c.send(new DescribeSecurityGroupsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
-  'ec2:DescribeSubnets': (c, s) =>
+  DescribeSubnets: (c, s) =>
     c.send(new DescribeSubnetsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
-  'ec2:DescribeNetworkAcls': (c, s) =>
+  DescribeNetworkAcls: (c, s) =>
     c.send(new DescribeNetworkAclsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
-  'ec2:DescribeRouteTables': (c, s) =>
+  DescribeRouteTables: (c, s) =>
     c.send(new DescribeRouteTablesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
-  'ec2:DescribeVpcPeeringConnections': (c, s) =>
-    c.send(new DescribeVpcPeeringConnectionsCommand({ DryRun: true, MaxResults: 5 }), {
-      abortSignal: s,
-    }),
-  'ec2:GetManagedPrefixListEntries': (c, s) =>
+  DescribeVpcPeeringConnections: (c, s) =>
+    c.send(new DescribeVpcPeeringConnectionsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
+  GetManagedPrefixListEntries: (c, s) =>
     c.send(
       new GetManagedPrefixListEntriesCommand({
         DryRun: true,
@@ -51,6 +50,67 @@ const DRY_RUN: Record<string, (c: EC2Client, signal: AbortSignal) => Promise<unk
       { abortSignal: s },
     ),
 };
+
+const isDryRun = (name: string): name is DryRunOperation => name in DRY_RUN;
+
+async function byDryRun(ec2: EC2Client, name: DryRunOperation, signal: AbortSignal): Promise<Verdict> {
+  try {
+    await DRY_RUN[name](ec2, signal);
+    return { verdict: 'allowed', how: 'DryRun (the endpoint ran the request)' };
+  } catch (e) {
+    const f = classifyAwsError(e);
+    if (f.code === 'DryRunOperation') return { verdict: 'allowed', how: 'DryRun', code: f.code };
+    if (f.code === 'UnauthorizedOperation' || f.code === 'AccessDenied')
+      return { verdict: 'denied', how: 'DryRun', code: f.code };
+    return { verdict: 'unknown', how: `DryRun: ${f.kind}`, code: f.code };
+  }
+}
+
+/** Judged by the real call: discovery's read of the operation, or the identity check's. */
+function byRealCall(op: Operation, env: Environment, identity: Identity | undefined): Verdict {
+  if (op.usedBy === 'identity check') {
+    if (identity?.ok)
+      return { verdict: 'allowed', how: 'the GetCallerIdentity call of the credentials probe' };
+    if (identity?.kind === 'denied')
+      return { verdict: 'denied', how: 'GetCallerIdentity', code: identity.code };
+    return { verdict: 'unknown', how: identity ? identity.detail : 'not called' };
+  }
+  const read = env.discovery.reads[op.key];
+  const how = `the ${op.name} call of discovery`;
+  if (read?.result === 'ok') return { verdict: 'allowed', how };
+  if (read?.result === 'denied' && read.deniedAction === op.action)
+    return { verdict: 'denied', how, code: String(read.code) };
+  return { verdict: 'unknown', how: read ? `discovery: ${read.detail}` : 'not called' };
+}
+
+function verdictFinding(op: Operation, v: Verdict, noCredentials: boolean): ProbeFinding<Id> {
+  const a = op.action;
+  const evidence = {
+    action: a,
+    verdict: v.verdict,
+    how: v.how,
+    ...(v.code ? { code: v.code } : {}),
+    neededFor: op.why,
+  };
+  if (v.verdict === 'allowed')
+    return finding('permissions.action', 'pass', a, `${a} allowed (${v.how})`, evidence);
+  if (v.verdict === 'denied')
+    return finding(
+      'permissions.action',
+      'fail',
+      a,
+      `${a} denied (${v.code}): hsmwatch cannot read ${op.why}`,
+      evidence,
+      `add ${a} to the role's policy (see \`hsmwatch iam-policy\`)`,
+    );
+  return finding(
+    'permissions.action',
+    'skip',
+    a,
+    `${a}: unknown (${noCredentials ? 'no credentials' : v.how}${v.code ? `, ${v.code}` : ''})`,
+    evidence,
+  );
+}
 
 export const permissions = defineProbe({
   id: 'permissions',
@@ -73,65 +133,10 @@ export const permissions = defineProbe({
     const identity = ctx.facts.identity;
     const noCredentials = identity?.ok === false && identity.kind === 'credentials';
     try {
-      const verdicts = await mapLimit(IAM_ACTIONS, 4, async (a: IamAction): Promise<[IamAction, Verdict]> => {
-        const dry = DRY_RUN[a.action];
-        if (dry) {
-          try {
-            await dry(ec2, ctx.signal);
-            return [a, { verdict: 'allowed', how: 'DryRun (the endpoint ran the request)' }];
-          } catch (e) {
-            const f = classifyAwsError(e);
-            if (f.code === 'DryRunOperation') return [a, { verdict: 'allowed', how: 'DryRun', code: f.code }];
-            if (f.code === 'UnauthorizedOperation' || f.code === 'AccessDenied')
-              return [a, { verdict: 'denied', how: 'DryRun', code: f.code }];
-            return [a, { verdict: 'unknown', how: `DryRun: ${f.kind}`, code: f.code }];
-          }
-        }
-        if (a.action === 'cloudhsm:DescribeClusters') {
-          const d = env.discovery.reads[a.operation];
-          const how = 'the DescribeClusters call of discovery';
-          if (d?.result === 'ok') return [a, { verdict: 'allowed', how }];
-          if (d?.result === 'denied' && d.deniedAction === a.action)
-            return [a, { verdict: 'denied', how, code: String(d.code) }];
-          return [a, { verdict: 'unknown', how: d ? `discovery: ${d.detail}` : 'not called' }];
-        }
-        if (a.action === 'sts:GetCallerIdentity') {
-          if (identity?.ok)
-            return [a, { verdict: 'allowed', how: 'the GetCallerIdentity call of the credentials probe' }];
-          if (identity?.kind === 'denied')
-            return [a, { verdict: 'denied', how: 'GetCallerIdentity', code: identity.code }];
-          return [a, { verdict: 'unknown', how: identity ? identity.detail : 'not called' }];
-        }
-        return [a, { verdict: 'unknown', how: 'no way to check this action without calling it' }];
-      });
-      const findings = verdicts.map(([a, v]): ProbeFinding<Id> => {
-        const evidence = {
-          action: a.action,
-          verdict: v.verdict,
-          how: v.how,
-          ...(v.code ? { code: v.code } : {}),
-          neededFor: a.why,
-        };
-        if (v.verdict === 'allowed')
-          return finding('permissions.action', 'pass', a.action, `${a.action} allowed (${v.how})`, evidence);
-        if (v.verdict === 'denied')
-          return finding(
-            'permissions.action',
-            'fail',
-            a.action,
-            `${a.action} denied (${v.code}): hsmwatch cannot read ${a.why}`,
-            evidence,
-            `add ${a.action} to the role's policy (see \`hsmwatch iam-policy\`)`,
-          );
-        return finding(
-          'permissions.action',
-          'skip',
-          a.action,
-          `${a.action}: unknown (${noCredentials ? 'no credentials' : v.how}${v.code ? `, ${v.code}` : ''})`,
-          evidence,
-        );
-      });
-      return { findings };
+      const verdicts = await mapLimit(OPERATIONS, 4, async (op) =>
+        isDryRun(op.name) ? await byDryRun(ec2, op.name, ctx.signal) : byRealCall(op, env, identity),
+      );
+      return { findings: OPERATIONS.map((op, i) => verdictFinding(op, verdicts[i]!, noCredentials)) };
     } finally {
       ec2.destroy();
     }

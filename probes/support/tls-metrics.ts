@@ -8,95 +8,92 @@ import { VERSIONS } from '../../src/tls/enumerate.js';
 
 const endpointLabel = (e: EndpointRecord) => `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`;
 
-export function declareTlsEndpointMetrics(registry: Registry) {
-  const registers = [registry];
-  const handshake = new Gauge({
+type Labels = Record<string, string>;
+
+/** A gauge of the endpoint records: the series (labels, value) each endpoint sets. */
+interface EndpointGauge {
+  name: string;
+  help: string;
+  labelNames: string[];
+  series(e: EndpointRecord, endpoint: string): Array<[Labels, number]>;
+}
+
+const certificateOf = (e: EndpointRecord) =>
+  e.certificate as { notAfter?: string; intercepted?: boolean } | null;
+
+const TLS_ENDPOINT_GAUGES: readonly EndpointGauge[] = [
+  {
     name: 'cloudhsm_tls_handshake_duration_seconds',
     help: "Duration of the last TLS handshake with the endpoint, with this host's default settings.",
     labelNames: ['endpoint'],
-    registers,
-  });
-  const version = new Gauge({
+    series: (e, endpoint) =>
+      typeof e.handshakeMs === 'number' ? [[{ endpoint }, e.handshakeMs / 1000]] : [],
+  },
+  {
     name: 'cloudhsm_tls_version_info',
     help: 'The protocol negotiated with the endpoint (value 1).',
     labelNames: ['endpoint', 'version'],
-    registers,
-  });
-  const cipher = new Gauge({
+    series: (e, endpoint) => (typeof e.protocol === 'string' ? [[{ endpoint, version: e.protocol }, 1]] : []),
+  },
+  {
     name: 'cloudhsm_tls_cipher_info',
     help: 'The suite negotiated with the endpoint (IANA name) and whether it is forward secret (value 1).',
     labelNames: ['endpoint', 'cipher', 'pfs'],
-    registers,
-  });
-  const accepted = new Gauge({
+    series: (e, endpoint) =>
+      typeof e.cipher === 'string'
+        ? [[{ endpoint, cipher: e.cipher, pfs: String(e.forwardSecrecy === true) }, 1]]
+        : [],
+  },
+  {
     name: 'cloudhsm_tls_protocol_accepted',
     help: 'Whether the endpoint accepts the protocol version from this host (1) or not (0).',
     labelNames: ['endpoint', 'version'],
-    registers,
-  });
-  const expiry = new Gauge({
+    series: (e, endpoint) => {
+      const acc = Array.isArray(e.acceptedVersions) ? (e.acceptedVersions as string[]) : [];
+      return VERSIONS.map((v) => [{ endpoint, version: v }, acc.includes(v) ? 1 : 0]);
+    },
+  },
+  {
     name: 'cloudhsm_tls_cert_expiry_timestamp_seconds',
     help: 'notAfter of the certificate the endpoint presents, in Unix seconds.',
     labelNames: ['endpoint'],
-    registers,
-  });
-  const intercepted = new Gauge({
+    series: (e, endpoint) => {
+      const cert = certificateOf(e);
+      return cert?.notAfter ? [[{ endpoint }, Date.parse(cert.notAfter) / 1000]] : [];
+    },
+  },
+  {
     name: 'cloudhsm_tls_intercepted',
     help: 'Whether TLS to the AWS endpoint is re-signed by a proxy or middlebox (1) or not (0).',
     labelNames: ['endpoint'],
-    registers,
-  });
-  const pruners = {
-    handshake: new LabelPruner(),
-    version: new LabelPruner(),
-    cipher: new LabelPruner(),
-    accepted: new LabelPruner(),
-    expiry: new LabelPruner(),
-    intercepted: new LabelPruner(),
-  };
+    series: (e, endpoint) => {
+      const cert = certificateOf(e);
+      return cert?.notAfter ? [[{ endpoint }, cert.intercepted ? 1 : 0]] : [];
+    },
+  },
+];
+
+export function declareTlsEndpointMetrics(registry: Registry) {
+  const gauges = TLS_ENDPOINT_GAUGES.map((spec) => ({
+    spec,
+    gauge: new Gauge({
+      name: spec.name,
+      help: spec.help,
+      labelNames: spec.labelNames,
+      registers: [registry],
+    }),
+    pruner: new LabelPruner(),
+  }));
   return (outcome: ProbeOutcome) => {
-    const cur = {
-      handshake: [],
-      version: [],
-      cipher: [],
-      accepted: [],
-      expiry: [],
-      intercepted: [],
-    } as Record<keyof typeof pruners, Array<Record<string, string>>>;
-    for (const e of outcome.endpoints ?? []) {
-      const endpoint = endpointLabel(e);
-      if (typeof e.handshakeMs === 'number') {
-        handshake.set({ endpoint }, e.handshakeMs / 1000);
-        cur.handshake.push({ endpoint });
-      }
-      if (typeof e.protocol === 'string') {
-        version.set({ endpoint, version: e.protocol }, 1);
-        cur.version.push({ endpoint, version: e.protocol });
-      }
-      if (typeof e.cipher === 'string') {
-        const labels = { endpoint, cipher: e.cipher, pfs: String(e.forwardSecrecy === true) };
-        cipher.set(labels, 1);
-        cur.cipher.push(labels);
-      }
-      const acc = Array.isArray(e.acceptedVersions) ? (e.acceptedVersions as string[]) : [];
-      for (const v of VERSIONS) {
-        accepted.set({ endpoint, version: v }, acc.includes(v) ? 1 : 0);
-        cur.accepted.push({ endpoint, version: v });
-      }
-      const cert = e.certificate as { notAfter?: string; intercepted?: boolean } | null;
-      if (cert?.notAfter) {
-        expiry.set({ endpoint }, Date.parse(cert.notAfter) / 1000);
-        cur.expiry.push({ endpoint });
-        intercepted.set({ endpoint }, cert.intercepted ? 1 : 0);
-        cur.intercepted.push({ endpoint });
-      }
+    for (const { spec, gauge, pruner } of gauges) {
+      const current: Labels[] = [];
+      for (const e of outcome.endpoints ?? [])
+        for (const [labels, value] of spec.series(e, endpointLabel(e))) {
+          gauge.set(labels, value);
+          current.push(labels);
+        }
+      pruner.keep(gauge, current);
     }
-    pruners.handshake.keep(handshake, cur.handshake);
-    pruners.version.keep(version, cur.version);
-    pruners.cipher.keep(cipher, cur.cipher);
-    pruners.accepted.keep(accepted, cur.accepted);
-    pruners.expiry.keep(expiry, cur.expiry);
-    pruners.intercepted.keep(intercepted, cur.intercepted);
   };
 }
 

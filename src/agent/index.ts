@@ -5,7 +5,7 @@ import { ConfigError, type Settings, UsageError } from '../config/settings.js';
 import type { ProbeDefinition } from '../core/probe.js';
 import { selectProbes } from '../core/runner.js';
 import { discover } from '../discovery/index.js';
-import { type Level, makeLogger } from './log.js';
+import { type Level, type Logger, makeLogger } from './log.js';
 import { AgentMetrics } from './metrics.js';
 import { DISCOVERY_TASK, intervalFor, Scheduler } from './scheduler.js';
 import { AgentServer, parseListenAddress } from './server.js';
@@ -45,18 +45,21 @@ export interface AgentRunOptions {
   onListening?: (url: string) => void;
 }
 
+/** What the running agent is made of; `config` is replaced by every accepted reload. */
+interface Running {
+  log: Logger;
+  config: AgentConfig;
+  scheduler: Scheduler;
+  server: AgentServer;
+  url: string;
+}
+
 export async function runAgent(o: AgentRunOptions): Promise<number> {
   const log = makeLogger({
     ...(o.logLevel ? { level: o.logLevel } : {}),
     ...(o.logFormat ? { format: o.logFormat } : {}),
   });
-  let config: AgentConfig;
-  try {
-    config = prepareAgentConfig(o.loadSettings(), o.probes);
-  } catch (e) {
-    log.error('invalid configuration: not starting', { error: (e as Error).message });
-    throw e;
-  }
+  const config = initialConfig(o, log);
   const state = new AgentState();
   const metrics = new AgentMetrics({ version: o.version, probes: o.probes });
   const scheduler = new Scheduler({
@@ -68,18 +71,46 @@ export async function runAgent(o: AgentRunOptions): Promise<number> {
     log,
   });
   const server = new AgentServer({ state, metrics, log, web: config.web, version: o.version });
-  const listen = parseListenAddress(config.settings.web.listenAddress);
+  const url = await listen(server, config, log);
+  if (url === null) return 1;
+  logListening(log, o.version, config, server, url);
+  o.onListening?.(url);
+  scheduler.start();
+  const run: Running = { log, config, scheduler, server, url };
+
+  const onUnhandled = (e: unknown) => log.error('unhandled error (the agent carries on)', { error: e });
+  process.on('unhandledRejection', onUnhandled);
+  process.on('uncaughtException', onUnhandled);
+  return await untilStopped(run, () => reload(run, o), onUnhandled);
+}
+
+/** A bad configuration at start is fatal (logged, then thrown), unlike on reload. */
+function initialConfig(o: AgentRunOptions, log: Logger): AgentConfig {
+  try {
+    return prepareAgentConfig(o.loadSettings(), o.probes);
+  } catch (e) {
+    log.error('invalid configuration: not starting', { error: (e as Error).message });
+    throw e;
+  }
+}
+
+/** The URL the agent serves, or null when it cannot listen (logged). */
+async function listen(server: AgentServer, config: AgentConfig, log: Logger): Promise<string | null> {
+  const address = parseListenAddress(config.settings.web.listenAddress);
   let bound: { address: string; port: number };
   try {
-    bound = await server.listen(listen);
+    bound = await server.listen(address);
   } catch (e) {
     log.error('cannot listen', { address: config.settings.web.listenAddress, error: e });
-    return 1;
+    return null;
   }
   const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
-  const url = `${server.tls ? 'https' : 'http'}://${host}:${bound.port}`;
+  return `${server.tls ? 'https' : 'http'}://${host}:${bound.port}`;
+}
+
+function logListening(log: Logger, version: string, config: AgentConfig, server: AgentServer, url: string) {
   log.info('hsmwatch agent listening', {
-    version: o.version,
+    version,
     url,
     tls: server.tls,
     basicAuth: config.web.users.size > 0,
@@ -89,42 +120,44 @@ export async function runAgent(o: AgentRunOptions): Promise<number> {
       ...config.probes.map((p) => [p.id, intervalFor(config.settings, p.id, p) / 1000]),
     ]),
   });
-  o.onListening?.(url);
-  scheduler.start();
+}
 
-  const onUnhandled = (e: unknown) => log.error('unhandled error (the agent carries on)', { error: e });
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUnhandled);
+/** SIGHUP: a rejected configuration leaves the running one in force. */
+function reload(run: Running, o: AgentRunOptions): void {
+  const { log } = run;
+  log.info('SIGHUP: reloading configuration');
+  let next: AgentConfig;
+  try {
+    next = prepareAgentConfig(o.loadSettings(), o.probes);
+  } catch (e) {
+    log.error('reload rejected: keeping the running configuration', { error: (e as Error).message });
+    return;
+  }
+  if (next.settings.web.listenAddress !== run.config.settings.web.listenAddress)
+    log.warn('web.listenAddress changes take a restart; still listening on the old address', {
+      url: run.url,
+    });
+  const webProblem = run.server.reload(next.web);
+  if (webProblem) log.warn(webProblem);
+  run.config = next;
+  run.scheduler.update(next.settings, next.probes);
+  log.info('configuration reloaded', { probes: next.probes.map((p) => p.id) });
+}
 
-  const reload = () => {
-    log.info('SIGHUP: reloading configuration');
-    let next: AgentConfig;
-    try {
-      next = prepareAgentConfig(o.loadSettings(), o.probes);
-    } catch (e) {
-      log.error('reload rejected: keeping the running configuration', { error: (e as Error).message });
-      return;
-    }
-    if (next.settings.web.listenAddress !== config.settings.web.listenAddress)
-      log.warn('web.listenAddress changes take a restart; still listening on the old address', { url });
-    const webProblem = server.reload(next.web);
-    if (webProblem) log.warn(webProblem);
-    config = next;
-    scheduler.update(next.settings, next.probes);
-    log.info('configuration reloaded', { probes: next.probes.map((p) => p.id) });
-  };
-
-  return await new Promise<number>((resolve) => {
+/** Serves until SIGTERM or SIGINT, then drains the in-flight probes and closes; resolves to 0. */
+function untilStopped(run: Running, onHup: () => void, onUnhandled: (e: unknown) => void): Promise<number> {
+  const { log, scheduler, server } = run;
+  return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
-      const drainMs = config.settings.agent.drainTimeoutMs;
+      const drainMs = run.config.settings.agent.drainTimeoutMs;
       log.info(`${signal}: stopping`, { inFlight: scheduler.inFlight(), drainMs });
       const drained = await scheduler.stop(drainMs);
       if (!drained) log.warn('in-flight probes cut short at the drain deadline');
       await server.close(2000);
-      process.off('SIGHUP', reload);
+      process.off('SIGHUP', onHup);
       process.off('unhandledRejection', onUnhandled);
       process.off('uncaughtException', onUnhandled);
       log.info('stopped');
@@ -132,7 +165,7 @@ export async function runAgent(o: AgentRunOptions): Promise<number> {
       setTimeout(() => process.exit(0), 2000).unref();
       resolve(0);
     };
-    process.on('SIGHUP', reload);
+    process.on('SIGHUP', onHup);
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
   });

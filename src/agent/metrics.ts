@@ -17,6 +17,18 @@ export interface AgentMetricsOptions {
   defaults?: boolean;
 }
 
+/** The process and Node.js default metrics, less the ones promtool rejects. */
+function collectProcessMetrics(proc: Registry): void {
+  collectDefaultMetrics({ register: proc });
+  // Gauges named like counters (promtool lint fails on them); the per-type gauges say the same.
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ])
+    proc.removeSingleMetric(name);
+}
+
 export class AgentMetrics {
   /** Results: the shared metrics and every probe's own. Changes only when a result changes. */
   readonly registry = new Registry<RegistryContentType>();
@@ -25,120 +37,100 @@ export class AgentMetrics {
   /** Bumped on every change of the results registry: a rendered exposition is reused until then. */
   version = 0;
   private readonly updaters = new Map<string, MetricsUpdater>();
-  private readonly lastRun: Gauge<'probe'>;
-  private readonly duration: Gauge<'probe'>;
-  private readonly success: Gauge<'probe'>;
-  private readonly runs: Counter<'probe' | 'result'>;
-  private readonly findingStatus: Gauge<'id' | 'target'>;
-  private readonly apiErrors: Counter<'service' | 'operation' | 'code'>;
-  private readonly clusterHsms: Gauge<'cluster' | 'state'>;
-  private readonly discoveryLastSuccess: Gauge;
-  private readonly discoveryLastAttempt: Gauge;
-  private readonly dataStale: Gauge;
-  private readonly staleSince: Gauge;
-  private readonly ready: Gauge;
-  private readonly targets: Gauge;
+  // prom-client types a registry by its content type; this one switches per request (render()).
+  private readonly results = this.registry as unknown as Registry;
+
+  // The shared metrics, registered (and so exposed) in this order, before the probes' own.
+  private readonly buildInfo = new Gauge({
+    name: 'cloudhsm_agent_build_info',
+    help: 'hsmwatch agent build: version and Node.js version (always 1).',
+    labelNames: ['version', 'nodejs_version'],
+    registers: [this.results],
+  });
+  private readonly lastRun = new Gauge({
+    name: 'cloudhsm_probe_last_run_timestamp_seconds',
+    help: 'When the probe last finished (Unix time).',
+    labelNames: ['probe'],
+    registers: [this.results],
+  });
+  private readonly duration = new Gauge({
+    name: 'cloudhsm_probe_duration_seconds',
+    help: 'How long the last run of the probe took.',
+    labelNames: ['probe'],
+    registers: [this.results],
+  });
+  private readonly success = new Gauge({
+    name: 'cloudhsm_probe_success',
+    help: 'Whether the last run of the probe completed (1) or timed out, failed internally or was skipped (0).',
+    labelNames: ['probe'],
+    registers: [this.results],
+  });
+  private readonly runs = new Counter({
+    name: 'cloudhsm_probe_runs_total',
+    help: 'Probe runs by result: ok, timeout, error, skipped.',
+    labelNames: ['probe', 'result'],
+    registers: [this.results],
+  });
+  private readonly findingStatus = new Gauge({
+    name: 'cloudhsm_finding_status',
+    help: 'Latest status of each finding: 0 pass, 1 skip, 2 warn, 3 error, 4 fail.',
+    labelNames: ['id', 'target'],
+    registers: [this.results],
+  });
+  private readonly apiErrors = new Counter({
+    name: 'cloudhsm_aws_api_errors_total',
+    help: 'AWS API calls that failed, by service, operation and AWS error code.',
+    labelNames: ['service', 'operation', 'code'],
+    registers: [this.results],
+  });
+  private readonly clusterHsms = new Gauge({
+    name: 'cloudhsm_cluster_hsms',
+    help: 'HSMs of each discovered cluster by CloudHSM state.',
+    labelNames: ['cluster', 'state'],
+    registers: [this.results],
+  });
+  private readonly discoveryLastSuccess = new Gauge({
+    name: 'cloudhsm_discovery_last_success_timestamp_seconds',
+    help: 'When discovery last listed the HSMs successfully (Unix time; 0 never).',
+    registers: [this.results],
+  });
+  private readonly discoveryLastAttempt = new Gauge({
+    name: 'cloudhsm_discovery_last_run_timestamp_seconds',
+    help: 'When discovery last ran (Unix time).',
+    registers: [this.results],
+  });
+  private readonly dataStale = new Gauge({
+    name: 'cloudhsm_agent_data_stale',
+    help: 'Whether the agent probes HSMs from a previous discovery because the latest one failed (1) or not (0).',
+    registers: [this.results],
+  });
+  private readonly staleSince = new Gauge({
+    name: 'cloudhsm_agent_data_stale_since_timestamp_seconds',
+    help: 'Since when discovery has been failing (Unix time; 0 when it is not).',
+    registers: [this.results],
+  });
+  private readonly ready = new Gauge({
+    name: 'cloudhsm_agent_ready',
+    help: 'Whether the first round of probes has finished (1) or not (0).',
+    registers: [this.results],
+  });
+  private readonly targets = new Gauge({
+    name: 'cloudhsm_agent_targets',
+    help: 'HSM addresses the agent probes now.',
+    registers: [this.results],
+  });
 
   constructor(o: AgentMetricsOptions) {
-    // prom-client types a registry by its content type; this one switches per request (render()).
-    const registry = this.registry as unknown as Registry;
-    const registers = [registry];
-    if (o.defaults !== false) {
-      const proc = this.processRegistry as unknown as Registry;
-      collectDefaultMetrics({ register: proc });
-      // Gauges named like counters (promtool lint fails on them); the per-type gauges say the same.
-      for (const name of [
-        'nodejs_active_handles_total',
-        'nodejs_active_requests_total',
-        'nodejs_active_resources_total',
-      ])
-        proc.removeSingleMetric(name);
-    }
-    new Gauge({
-      name: 'cloudhsm_agent_build_info',
-      help: 'hsmwatch agent build: version and Node.js version (always 1).',
-      labelNames: ['version', 'nodejs_version'],
-      registers,
-    }).set({ version: o.version, nodejs_version: process.versions.node }, 1);
-    this.lastRun = new Gauge({
-      name: 'cloudhsm_probe_last_run_timestamp_seconds',
-      help: 'When the probe last finished (Unix time).',
-      labelNames: ['probe'],
-      registers,
-    });
-    this.duration = new Gauge({
-      name: 'cloudhsm_probe_duration_seconds',
-      help: 'How long the last run of the probe took.',
-      labelNames: ['probe'],
-      registers,
-    });
-    this.success = new Gauge({
-      name: 'cloudhsm_probe_success',
-      help: 'Whether the last run of the probe completed (1) or timed out, failed internally or was skipped (0).',
-      labelNames: ['probe'],
-      registers,
-    });
-    this.runs = new Counter({
-      name: 'cloudhsm_probe_runs_total',
-      help: 'Probe runs by result: ok, timeout, error, skipped.',
-      labelNames: ['probe', 'result'],
-      registers,
-    });
-    this.findingStatus = new Gauge({
-      name: 'cloudhsm_finding_status',
-      help: 'Latest status of each finding: 0 pass, 1 skip, 2 warn, 3 error, 4 fail.',
-      labelNames: ['id', 'target'],
-      registers,
-    });
-    this.apiErrors = new Counter({
-      name: 'cloudhsm_aws_api_errors_total',
-      help: 'AWS API calls that failed, by service, operation and AWS error code.',
-      labelNames: ['service', 'operation', 'code'],
-      registers,
-    });
-    this.clusterHsms = new Gauge({
-      name: 'cloudhsm_cluster_hsms',
-      help: 'HSMs of each discovered cluster by CloudHSM state.',
-      labelNames: ['cluster', 'state'],
-      registers,
-    });
-    this.discoveryLastSuccess = new Gauge({
-      name: 'cloudhsm_discovery_last_success_timestamp_seconds',
-      help: 'When discovery last listed the HSMs successfully (Unix time; 0 never).',
-      registers,
-    });
-    this.discoveryLastAttempt = new Gauge({
-      name: 'cloudhsm_discovery_last_run_timestamp_seconds',
-      help: 'When discovery last ran (Unix time).',
-      registers,
-    });
-    this.dataStale = new Gauge({
-      name: 'cloudhsm_agent_data_stale',
-      help: 'Whether the agent probes HSMs from a previous discovery because the latest one failed (1) or not (0).',
-      registers,
-    });
-    this.staleSince = new Gauge({
-      name: 'cloudhsm_agent_data_stale_since_timestamp_seconds',
-      help: 'Since when discovery has been failing (Unix time; 0 when it is not).',
-      registers,
-    });
-    this.ready = new Gauge({
-      name: 'cloudhsm_agent_ready',
-      help: 'Whether the first round of probes has finished (1) or not (0).',
-      registers,
-    });
-    this.targets = new Gauge({
-      name: 'cloudhsm_agent_targets',
-      help: 'HSM addresses the agent probes now.',
-      registers,
-    });
+    if (o.defaults !== false) collectProcessMetrics(this.processRegistry as unknown as Registry);
+    this.buildInfo.set({ version: o.version, nodejs_version: process.versions.node }, 1);
+    // Exposed from the start: 0 until discovery and the first round say otherwise.
     this.discoveryLastSuccess.set(0);
     this.dataStale.set(0);
     this.staleSince.set(0);
     this.ready.set(0);
     this.targets.set(0);
     for (const p of o.probes) {
-      const updater = p.declareMetrics?.(registry);
+      const updater = p.declareMetrics?.(this.results);
       if (updater) this.updaters.set(p.id, updater);
     }
   }

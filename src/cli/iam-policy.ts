@@ -1,5 +1,5 @@
 // `hsmwatch iam-policy`: the least-privilege, read-only IAM policy hsmwatch needs.
-import { iamPolicy } from '../aws/iam-actions.js';
+import { iamPolicy } from '../aws/operations.js';
 import type { CommandModule } from './shared.js';
 
 export const iamPolicyCommand: CommandModule = (y, { io, handle }) =>

@@ -1,11 +1,11 @@
 // `hsmwatch tls HOST[:PORT]...`: the TLS checks against any endpoint. Prints the report object with
 // `endpoints` and `findings` only (JSON), or a readable summary.
 
+import { checkEndpoint } from '../../probes/tls-endpoints/check.js';
 import { ConfigError, loadConfigFile, resolveSettings, validateConfig } from '../config/settings.js';
 import type { EndpointRecord, Finding } from '../model/index.js';
 import { exitCodeFor, summarise } from '../report/build.js';
 import { makeStyle, renderEndpoints, renderFindings, renderSummary, wantColour } from '../report/text.js';
-import { checkEndpoint } from '../tls/check.js';
 import { checkOptionsFrom, parseTarget } from '../tls/endpoint-set.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { CommandModule, Io } from './shared.js';

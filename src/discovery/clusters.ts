@@ -20,116 +20,133 @@ export function clustersToTargets(raw: readonly RawCluster[], requestedIds: read
     const clusterId = str(rc.ClusterId);
     if (!clusterId) continue;
     const state = str(rc.State) ?? 'UNKNOWN';
+    // Deleted clusters linger in DescribeClusters; they matter only when asked for by id.
     if (requestedIds.length === 0 && state === 'DELETED') continue;
     const hsms = Array.isArray(rc.Hsms)
       ? (rc.Hsms as RawHsm[]).filter((h) => h && typeof h === 'object')
       : [];
-    const mapping =
-      rc.SubnetMapping && typeof rc.SubnetMapping === 'object'
-        ? (rc.SubnetMapping as Record<string, unknown>)
-        : {};
-    clusters.push({
-      clusterId,
-      state,
-      securityGroup: str(rc.SecurityGroup),
-      vpcId: str(rc.VpcId),
-      subnetIds: Object.values(mapping)
-        .map(str)
-        .filter((s): s is string => s !== null),
-      networkType: str(rc.NetworkType),
-      hsmCount: hsms.length,
-      certificate:
-        rc.Certificates && typeof rc.Certificates === 'object'
-          ? str((rc.Certificates as Record<string, unknown>).ClusterCertificate)
-          : null,
-    });
-    if (state !== 'ACTIVE') {
-      const msg = str(rc.StateMessage);
-      findings.push(
-        finding(
-          'discovery.cluster',
-          state === 'DEGRADED' || state === 'DELETED' ? 'fail' : 'warn',
-          clusterId,
-          `cluster is ${state}${msg ? `: ${msg}` : ''}`,
-          { state },
-        ),
-      );
-    } else if (hsms.length === 0) {
-      findings.push(
-        finding(
-          'discovery.cluster',
-          'fail',
-          clusterId,
-          'cluster is ACTIVE but has no HSMs: clients have nothing to connect to',
-          { state },
-          `aws cloudhsmv2 create-hsm --cluster-id ${clusterId} --availability-zone <az>`,
-        ),
-      );
-    } else {
-      findings.push(
-        finding(
-          'discovery.cluster',
-          'pass',
-          clusterId,
-          `cluster is ACTIVE with ${hsms.length} HSM${hsms.length > 1 ? 's' : ''}`,
-          { state, hsms: hsms.length },
-        ),
-      );
-    }
+    clusters.push(clusterInfo(rc, clusterId, state, hsms.length));
+    findings.push(clusterFinding(rc, clusterId, state, hsms.length));
     for (const h of hsms) {
-      const hsmId = str(h.HsmId);
-      const hsmState = str(h.State);
-      const base = {
-        clusterId,
-        hsmId,
-        eniId: str(h.EniId),
-        az: str(h.AvailabilityZone),
-        subnetId: str(h.SubnetId),
-        state: hsmState,
-      };
-      const label = `${clusterId}/${hsmId ?? '?'}`;
-      const v4 = str(h.EniIp);
-      const v6 = str(h.EniIpV6);
-      const usable4 = v4 !== null && isIP(v4) === 4;
-      const usable6 = v6 !== null && isIP(v6) === 6;
-      if (usable4) targets.push({ ...base, ip: v4, family: 4 });
-      if (usable6) targets.push({ ...base, ip: v6, family: 6 });
-      if (hsmState !== 'ACTIVE' || (!usable4 && !usable6)) {
-        const msg = str(h.StateMessage);
-        const noAddress =
-          !usable4 && !usable6
-            ? '; it has no usable ENI address yet, so nothing can be probed'
-            : '; its ports are still probed';
-        findings.push(
-          finding(
-            'hsm.state',
-            'warn',
-            label,
-            `HSM is ${hsmState ?? 'in an unknown state'}${msg ? ` (${msg})` : ''}${noAddress}`,
-            {
-              state: hsmState,
-              EniIp: h.EniIp ?? null,
-            },
-          ),
-        );
-      }
+      const hsm = hsmTargets(clusterId, h);
+      targets.push(...hsm.targets);
+      if (hsm.finding) findings.push(hsm.finding);
     }
   }
-  for (const id of requestedIds) {
-    if (!clusters.some((c) => c.clusterId === id)) {
-      findings.push(
-        finding(
-          'discovery.cloudhsm',
-          'fail',
-          id,
-          'cluster not found in this region and account',
-          { requested: id },
-          'check --cluster-id and --region; list clusters with: aws cloudhsmv2 describe-clusters',
-        ),
-      );
-    }
-  }
+  findings.push(...missingClusterFindings(clusters, requestedIds));
   return { clusters, targets, findings };
+}
+
+function clusterInfo(rc: RawCluster, clusterId: string, state: string, hsmCount: number): ClusterInfo {
+  const mapping =
+    rc.SubnetMapping && typeof rc.SubnetMapping === 'object'
+      ? (rc.SubnetMapping as Record<string, unknown>)
+      : {};
+  return {
+    clusterId,
+    state,
+    securityGroup: str(rc.SecurityGroup),
+    vpcId: str(rc.VpcId),
+    subnetIds: Object.values(mapping)
+      .map(str)
+      .filter((s): s is string => s !== null),
+    networkType: str(rc.NetworkType),
+    hsmCount,
+    certificate:
+      rc.Certificates && typeof rc.Certificates === 'object'
+        ? str((rc.Certificates as Record<string, unknown>).ClusterCertificate)
+        : null,
+  };
+}
+
+/** One verdict per cluster: not ACTIVE, ACTIVE but empty, or ACTIVE with HSMs to probe. */
+function clusterFinding(rc: RawCluster, clusterId: string, state: string, hsmCount: number): Finding {
+  if (state !== 'ACTIVE') {
+    const msg = str(rc.StateMessage);
+    return finding(
+      'discovery.cluster',
+      state === 'DEGRADED' || state === 'DELETED' ? 'fail' : 'warn',
+      clusterId,
+      `cluster is ${state}${msg ? `: ${msg}` : ''}`,
+      { state },
+    );
+  }
+  if (hsmCount === 0) {
+    return finding(
+      'discovery.cluster',
+      'fail',
+      clusterId,
+      'cluster is ACTIVE but has no HSMs: clients have nothing to connect to',
+      { state },
+      `aws cloudhsmv2 create-hsm --cluster-id ${clusterId} --availability-zone <az>`,
+    );
+  }
+  return finding(
+    'discovery.cluster',
+    'pass',
+    clusterId,
+    `cluster is ACTIVE with ${hsmCount} HSM${hsmCount > 1 ? 's' : ''}`,
+    { state, hsms: hsmCount },
+  );
+}
+
+/** A target per usable ENI address (IPv4 first), and a warning when the HSM is not ready. */
+function hsmTargets(clusterId: string, h: RawHsm): { targets: HsmTarget[]; finding: Finding | null } {
+  const hsmId = str(h.HsmId);
+  const hsmState = str(h.State);
+  const base = {
+    clusterId,
+    hsmId,
+    eniId: str(h.EniId),
+    az: str(h.AvailabilityZone),
+    subnetId: str(h.SubnetId),
+    state: hsmState,
+  };
+  const v4 = str(h.EniIp);
+  const v6 = str(h.EniIpV6);
+  const usable4 = v4 !== null && isIP(v4) === 4;
+  const usable6 = v6 !== null && isIP(v6) === 6;
+  const targets: HsmTarget[] = [];
+  if (usable4) targets.push({ ...base, ip: v4, family: 4 });
+  if (usable6) targets.push({ ...base, ip: v6, family: 6 });
+  // A not-ACTIVE HSM with an address is still probed: its ports tell whether it is coming up.
+  if (hsmState === 'ACTIVE' && (usable4 || usable6)) return { targets, finding: null };
+  const msg = str(h.StateMessage);
+  const noAddress =
+    !usable4 && !usable6
+      ? '; it has no usable ENI address yet, so nothing can be probed'
+      : '; its ports are still probed';
+  return {
+    targets,
+    finding: finding(
+      'hsm.state',
+      'warn',
+      `${clusterId}/${hsmId ?? '?'}`,
+      `HSM is ${hsmState ?? 'in an unknown state'}${msg ? ` (${msg})` : ''}${noAddress}`,
+      {
+        state: hsmState,
+        EniIp: h.EniIp ?? null,
+      },
+    ),
+  };
+}
+
+function missingClusterFindings(
+  clusters: readonly ClusterInfo[],
+  requestedIds: readonly string[],
+): Finding[] {
+  return requestedIds
+    .filter((id) => !clusters.some((c) => c.clusterId === id))
+    .map((id) =>
+      finding(
+        'discovery.cloudhsm',
+        'fail',
+        id,
+        'cluster not found in this region and account',
+        { requested: id },
+        'check --cluster-id and --region; list clusters with: aws cloudhsmv2 describe-clusters',
+      ),
+    );
 }
 
 export function targetsFromIps(ips: readonly string[]): HsmTarget[] {

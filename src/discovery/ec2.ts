@@ -13,7 +13,7 @@ import {
   GetManagedPrefixListEntriesCommand,
 } from '@aws-sdk/client-ec2';
 import { type AwsFailure, classifyAwsError, describeFailure } from '../aws/errors.js';
-import { actionFor } from '../aws/iam-actions.js';
+import { AWS_OPERATIONS, type OperationOf, snapshotKey } from '../aws/operations.js';
 import type { AwsRead } from '../core/environment.js';
 import { finding } from '../core/findings.js';
 import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../model/index.js';
@@ -66,155 +66,170 @@ async function allPages(
   return { ok: true, value: JSON.parse(JSON.stringify({ [field]: items })) };
 }
 
-export async function discoverEc2(api: EC2Client, input: Ec2DiscoveryInput): Promise<Ec2Discovery> {
-  const aws: Record<string, unknown> = {};
-  const findings: Finding[] = [];
-  const reads: Record<string, AwsRead> = {};
-  const opts = { abortSignal: input.signal };
-  const vpcs = [
-    ...new Set(
-      [...(input.client?.enis.map((e) => e.vpcId) ?? []), ...input.clusters.map((c) => c.vpcId)].filter(
-        (v): v is string => !!v,
-      ),
-    ),
-  ];
-  const eniIds = [
-    ...new Set(
-      [...(input.client?.enis.map((e) => e.eniId) ?? []), ...input.targets.map((t) => t.eniId)].filter(
-        (v): v is string => !!v,
-      ),
-    ),
-  ];
-  const byVpc: Filter[] = [{ Name: 'vpc-id', Values: vpcs }];
+type Ec2Operation = OperationOf<'ec2'>;
+
+/** Reads one operation at a time into the snapshot, recording how each went. */
+class Ec2Reads {
+  readonly aws: Record<string, unknown> = {};
+  readonly findings: Finding[] = [];
+  readonly reads: Record<string, AwsRead> = {};
   // Once the endpoint proved unreachable, the other reads would only wait out their own deadlines.
-  let unreachable: string | null = null;
-  const notAsked: string[] = [];
-  const read = async (operation: string, field: string, send: (t: string | undefined) => Promise<Page>) => {
-    if (unreachable !== null) {
-      notAsked.push(operation);
-      reads[operation] = { result: 'not-called', detail: `not asked: ${unreachable}` };
+  private unreachable: string | null = null;
+  private readonly notAsked: string[] = [];
+
+  async read(name: Ec2Operation, send: (token: string | undefined) => Promise<Page>): Promise<void> {
+    const key = snapshotKey(name);
+    if (this.unreachable !== null) {
+      this.notAsked.push(key);
+      this.reads[key] = { result: 'not-called', detail: `not asked: ${this.unreachable}` };
       return;
     }
-    const r = await allPages(send, field);
+    const r = await allPages(send, AWS_OPERATIONS[name].listField);
     if (!r.ok && (r.failure.kind === 'network' || r.failure.kind === 'timeout')) {
-      unreachable = `${operation}: ${describeFailure(r.failure)}`;
+      this.unreachable = `${key}: ${describeFailure(r.failure)}`;
     }
     if (r.ok) {
-      aws[operation] = r.value;
-      reads[operation] = { result: 'ok', detail: `${operation} read` };
+      this.aws[key] = r.value;
+      this.reads[key] = { result: 'ok', detail: `${key} read` };
       return;
     }
-    const action = actionFor(operation) ?? operation;
-    const evidence = { operation, code: r.failure.code, kind: r.failure.kind };
-    if (r.failure.kind === 'denied') {
+    this.failed(key, AWS_OPERATIONS[name].action, r.failure);
+  }
+
+  private failed(key: string, action: string, failure: AwsFailure): void {
+    const evidence = { operation: key, code: failure.code, kind: failure.kind };
+    if (failure.kind === 'denied') {
       const f = finding(
         'discovery.ec2',
         'skip',
-        operation,
-        `cannot read ${operation}: ${describeFailure(r.failure)}; the IAM action ${action} is missing, so the checks that need it are skipped`,
+        key,
+        `cannot read ${key}: ${describeFailure(failure)}; the IAM action ${action} is missing, so the checks that need it are skipped`,
         { ...evidence, missingAction: action },
         `grant ${action} (see \`hsmwatch iam-policy\`)`,
       );
-      findings.push(f);
-      reads[operation] = { result: 'denied', deniedAction: action, code: r.failure.code, detail: f.message };
-    } else {
-      const f = finding(
-        'discovery.ec2',
-        // The live probes still ran: a missing VPC read weakens the diagnosis, it does not void it.
-        'warn',
-        operation,
-        `cannot read ${operation}: ${describeFailure(r.failure)}; the path checks that need it are skipped`,
-        evidence,
-      );
-      findings.push(f);
-      reads[operation] = { result: 'failed', code: r.failure.code, detail: f.message };
+      this.findings.push(f);
+      this.reads[key] = { result: 'denied', deniedAction: action, code: failure.code, detail: f.message };
+      return;
     }
-  };
+    const f = finding(
+      'discovery.ec2',
+      // The live probes still ran: a missing VPC read weakens the diagnosis, it does not void it.
+      'warn',
+      key,
+      `cannot read ${key}: ${describeFailure(failure)}; the path checks that need it are skipped`,
+      evidence,
+    );
+    this.findings.push(f);
+    this.reads[key] = { result: 'failed', code: failure.code, detail: f.message };
+  }
+
+  /** The closing findings: what was not asked, and what was read. */
+  summary(vpcs: readonly string[]): Ec2Discovery {
+    if (this.notAsked.length) {
+      this.findings.push(
+        finding(
+          'discovery.ec2',
+          'skip',
+          'ec2',
+          `not asked, the EC2 endpoint did not answer (${this.unreachable}): ${this.notAsked.join(', ')}`,
+          { notAsked: this.notAsked },
+        ),
+      );
+    }
+    const done = Object.keys(this.aws);
+    if (done.length > 0 || this.findings.length === 0) {
+      this.findings.push(
+        finding(
+          'discovery.ec2',
+          this.findings.some((f) => f.status === 'warn') ? 'warn' : 'pass',
+          'ec2',
+          `read ${done.length} EC2 answer(s) for the path checks (${vpcs.length} VPC(s))`,
+          { operations: done, vpcs },
+        ),
+      );
+    }
+    return { aws: this.aws, findings: this.findings, reads: this.reads };
+  }
+}
+
+const unique = (xs: ReadonlyArray<string | null | undefined>): string[] => [
+  ...new Set(xs.filter((v): v is string => !!v)),
+];
+
+export async function discoverEc2(api: EC2Client, input: Ec2DiscoveryInput): Promise<Ec2Discovery> {
+  const opts = { abortSignal: input.signal };
+  const enis = input.client?.enis ?? [];
+  const vpcs = unique([...enis.map((e) => e.vpcId), ...input.clusters.map((c) => c.vpcId)]);
+  const eniIds = unique([...enis.map((e) => e.eniId), ...input.targets.map((t) => t.eniId)]);
+  const byVpc: Filter[] = [{ Name: 'vpc-id', Values: vpcs }];
+  const next = (t: string | undefined) => (t ? { NextToken: t } : {});
+  const r = new Ec2Reads();
   const instanceId = input.client?.instanceId;
   if (instanceId) {
-    await read('ec2:DescribeInstances', 'Reservations', (t) =>
-      api.send(
-        new DescribeInstancesCommand({ InstanceIds: [instanceId], ...(t ? { NextToken: t } : {}) }),
-        opts,
-      ),
+    await r.read('DescribeInstances', (t) =>
+      api.send(new DescribeInstancesCommand({ InstanceIds: [instanceId], ...next(t) }), opts),
     );
   }
   if (eniIds.length) {
-    await read('ec2:DescribeNetworkInterfaces', 'NetworkInterfaces', (t) =>
+    await r.read('DescribeNetworkInterfaces', (t) =>
       api.send(
         new DescribeNetworkInterfacesCommand({
           Filters: [{ Name: 'network-interface-id', Values: eniIds }],
-          ...(t ? { NextToken: t } : {}),
+          ...next(t),
         }),
         opts,
       ),
     );
   }
   if (vpcs.length) {
-    await read('ec2:DescribeSecurityGroups', 'SecurityGroups', (t) =>
-      api.send(new DescribeSecurityGroupsCommand({ Filters: byVpc, ...(t ? { NextToken: t } : {}) }), opts),
+    await r.read('DescribeSecurityGroups', (t) =>
+      api.send(new DescribeSecurityGroupsCommand({ Filters: byVpc, ...next(t) }), opts),
     );
-    await read('ec2:DescribeSubnets', 'Subnets', (t) =>
-      api.send(new DescribeSubnetsCommand({ Filters: byVpc, ...(t ? { NextToken: t } : {}) }), opts),
+    await r.read('DescribeSubnets', (t) =>
+      api.send(new DescribeSubnetsCommand({ Filters: byVpc, ...next(t) }), opts),
     );
-    await read('ec2:DescribeNetworkAcls', 'NetworkAcls', (t) =>
-      api.send(new DescribeNetworkAclsCommand({ Filters: byVpc, ...(t ? { NextToken: t } : {}) }), opts),
+    await r.read('DescribeNetworkAcls', (t) =>
+      api.send(new DescribeNetworkAclsCommand({ Filters: byVpc, ...next(t) }), opts),
     );
-    await read('ec2:DescribeRouteTables', 'RouteTables', (t) =>
-      api.send(new DescribeRouteTablesCommand({ Filters: byVpc, ...(t ? { NextToken: t } : {}) }), opts),
+    await r.read('DescribeRouteTables', (t) =>
+      api.send(new DescribeRouteTablesCommand({ Filters: byVpc, ...next(t) }), opts),
     );
-    await read('ec2:DescribeVpcPeeringConnections', 'VpcPeeringConnections', (t) =>
-      api.send(new DescribeVpcPeeringConnectionsCommand({ ...(t ? { NextToken: t } : {}) }), opts),
-    );
-  }
-  const lists = [...referencedPrefixLists(aws)].slice(0, MAX_PREFIX_LISTS);
-  if (lists.length) {
-    const entries: Record<string, unknown> = {};
-    for (const id of lists) {
-      const before = findings.length;
-      await read('ec2:GetManagedPrefixListEntries', 'Entries', (t) =>
-        api.send(
-          new GetManagedPrefixListEntriesCommand({ PrefixListId: id, ...(t ? { NextToken: t } : {}) }),
-          opts,
-        ),
-      );
-      if (findings.length > before) break;
-      entries[id] = aws['ec2:GetManagedPrefixListEntries'];
-    }
-    if (Object.keys(entries).length) aws['ec2:GetManagedPrefixListEntries'] = entries;
-    else delete aws['ec2:GetManagedPrefixListEntries'];
-  }
-  if (notAsked.length) {
-    findings.push(
-      finding(
-        'discovery.ec2',
-        'skip',
-        'ec2',
-        `not asked, the EC2 endpoint did not answer (${unreachable}): ${notAsked.join(', ')}`,
-        { notAsked },
-      ),
+    await r.read('DescribeVpcPeeringConnections', (t) =>
+      api.send(new DescribeVpcPeeringConnectionsCommand({ ...next(t) }), opts),
     );
   }
-  const done = Object.keys(aws);
-  if (done.length > 0 || findings.length === 0) {
-    findings.push(
-      finding(
-        'discovery.ec2',
-        findings.some((f) => f.status === 'warn') ? 'warn' : 'pass',
-        'ec2',
-        `read ${done.length} EC2 answer(s) for the path checks (${vpcs.length} VPC(s))`,
-        { operations: done, vpcs },
-      ),
-    );
+  await readPrefixLists(r, (id, t) =>
+    api.send(new GetManagedPrefixListEntriesCommand({ PrefixListId: id, ...next(t) }), opts),
+  );
+  return r.summary(vpcs);
+}
+
+/** Each prefix list a rule or route names, stored per id; the first failure ends the reads. */
+async function readPrefixLists(
+  r: Ec2Reads,
+  send: (id: string, token: string | undefined) => Promise<Page>,
+): Promise<void> {
+  const key = snapshotKey('GetManagedPrefixListEntries');
+  const lists = [...referencedPrefixLists(r.aws)].slice(0, MAX_PREFIX_LISTS);
+  if (!lists.length) return;
+  const entries: Record<string, unknown> = {};
+  for (const id of lists) {
+    const before = r.findings.length;
+    await r.read('GetManagedPrefixListEntries', (t) => send(id, t));
+    if (r.findings.length > before) break;
+    entries[id] = r.aws[key];
   }
-  return { aws, findings, reads };
+  if (Object.keys(entries).length) r.aws[key] = entries;
+  else delete r.aws[key];
 }
 
 /** Prefix lists named by security group rules and routes. */
 function referencedPrefixLists(aws: Record<string, unknown>): Set<string> {
   const ids = new Set<string>();
   const sgs = (
-    aws['ec2:DescribeSecurityGroups'] as { SecurityGroups?: Array<Record<string, unknown>> } | undefined
+    aws[snapshotKey('DescribeSecurityGroups')] as
+      | { SecurityGroups?: Array<Record<string, unknown>> }
+      | undefined
   )?.SecurityGroups;
   for (const g of sgs ?? []) {
     for (const perm of [
@@ -225,7 +240,7 @@ function referencedPrefixLists(aws: Record<string, unknown>): Set<string> {
     }
   }
   const tables = (
-    aws['ec2:DescribeRouteTables'] as
+    aws[snapshotKey('DescribeRouteTables')] as
       | { RouteTables?: Array<{ Routes?: Array<{ DestinationPrefixListId?: string }> }> }
       | undefined
   )?.RouteTables;

@@ -1,4 +1,5 @@
 // An offline Environment from a snapshot (`analyze`): the same view live discovery builds, no I/O.
+import { snapshotKey } from '../aws/operations.js';
 import type { Settings } from '../config/settings.js';
 import type { Environment } from '../core/environment.js';
 import { finding } from '../core/findings.js';
@@ -59,7 +60,7 @@ export function environmentFromSnapshot(snapshot: Snapshot, settings: Settings):
   const s = structuredClone(settings);
   if (snapshot.ports?.length) s.ports = [...snapshot.ports];
   const findings: Finding[] = [];
-  const clustersAnswer = snapshot.aws['cloudhsmv2:DescribeClusters'];
+  const clustersAnswer = snapshot.aws[snapshotKey('DescribeClusters')];
   let view: ReturnType<typeof clustersToTargets> = { clusters: [], targets: [], findings: [] };
   if (isObj(clustersAnswer)) {
     view = clustersToTargets(list(clustersAnswer.Clusters) as RawCluster[], s.clusterIds);
@@ -78,7 +79,7 @@ export function environmentFromSnapshot(snapshot: Snapshot, settings: Settings):
     );
   }
   const client = clientFromInstances(
-    snapshot.aws['ec2:DescribeInstances'],
+    snapshot.aws[snapshotKey('DescribeInstances')],
     snapshot.client.instanceId,
     snapshot.region,
   );

@@ -63,14 +63,35 @@ export async function readInstanceMetadata(o: ImdsOptions): Promise<ImdsOutcome>
     };
   const endpoint = imdsEndpoint(o);
   const agent = new Agent({ connect: { timeout: o.timeoutMs }, keepAliveTimeout: 1000 });
-  const call = async (method: 'GET' | 'PUT', path: string, headers: Record<string, string>) => {
+  const call = imdsCaller(endpoint, agent, o.timeoutMs);
+  try {
+    const token = await sessionToken(call, endpoint, o);
+    if (typeof token !== 'string') return token;
+    const client = await readClient(metadataGetter(call, token));
+    return { kind: 'ok', endpoint, client };
+  } catch (e) {
+    return { kind: 'error', endpoint, detail: e instanceof ImdsHttpError ? e.message : describeNetError(e) };
+  } finally {
+    await agent.destroy().catch(() => {});
+  }
+}
+
+type ImdsCall = (
+  method: 'GET' | 'PUT',
+  path: string,
+  headers: Record<string, string>,
+) => Promise<{ status: number; body: string }>;
+
+/** Every request bounded in time and in size: IMDS answers are small, anything else is not IMDS. */
+function imdsCaller(endpoint: string, agent: Agent, timeoutMs: number): ImdsCall {
+  return async (method, path, headers) => {
     const res = await request(`${endpoint}${path}`, {
       method,
       headers,
       dispatcher: agent,
-      headersTimeout: o.timeoutMs,
-      bodyTimeout: o.timeoutMs,
-      signal: AbortSignal.timeout(o.timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const chunks: Buffer[] = [];
     let size = 0;
@@ -84,77 +105,103 @@ export async function readInstanceMetadata(o: ImdsOptions): Promise<ImdsOutcome>
     }
     return { status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') };
   };
+}
+
+/** The IMDSv2 session token, or the outcome that explains why there is none. */
+async function sessionToken(call: ImdsCall, endpoint: string, o: ImdsOptions): Promise<string | ImdsOutcome> {
   try {
-    let token: string;
-    try {
-      const r = await call('PUT', '/latest/api/token', {
-        'x-aws-ec2-metadata-token-ttl-seconds': String(TOKEN_TTL_SECONDS),
-      });
-      if (r.status !== 200) {
-        return {
-          kind: 'error',
-          endpoint,
-          detail: `token request answered HTTP ${r.status}${r.status === 403 ? ' (IMDS is turned off for this instance)' : ''}`,
-        };
-      }
-      token = r.body.trim();
-    } catch (tokenErr) {
-      const why = describeNetError(tokenErr);
-      const inContainer = (o.inContainer ?? runningInContainer)();
-      let plainAnswered = false;
-      try {
-        const r = await call('GET', '/latest/meta-data/instance-id', {});
-        plainAnswered = r.status === 200 || r.status === 401;
-      } catch {
-        plainAnswered = false;
-      }
-      if (plainAnswered || (inContainer && /timeout|no answer/i.test(why))) {
-        return { kind: 'hop-limit', endpoint, plainAnswered, inContainer, detail: `token PUT: ${why}` };
-      }
-      return { kind: 'absent', endpoint, detail: why };
+    const r = await call('PUT', '/latest/api/token', {
+      'x-aws-ec2-metadata-token-ttl-seconds': String(TOKEN_TTL_SECONDS),
+    });
+    if (r.status !== 200) {
+      return {
+        kind: 'error',
+        endpoint,
+        detail: `token request answered HTTP ${r.status}${r.status === 403 ? ' (IMDS is turned off for this instance)' : ''}`,
+      };
     }
-    const get = async (path: string, optional = false): Promise<string | null> => {
-      const r = await call('GET', `/latest/meta-data/${path}`, { 'x-aws-ec2-metadata-token': token });
-      if (r.status === 404 && optional) return null;
-      if (r.status !== 200) throw new ImdsHttpError(r.status, path);
-      return r.body.trim();
-    };
-    const instanceId = await get('instance-id');
-    const az = await get('placement/availability-zone', true);
-    const region = (await get('placement/region', true)) ?? (az ? az.replace(/[a-z]$/, '') : null);
-    const macs = ((await get('network/interfaces/macs/', true)) ?? '')
-      .split('\n')
-      .map((l) => l.trim().replace(/\/$/, ''))
-      .filter((l) => /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(l));
-    const enis: ClientEni[] = [];
-    for (const mac of macs) {
-      const base = `network/interfaces/macs/${mac}`;
-      const eniId = await get(`${base}/interface-id`, true);
-      if (!eniId) continue;
-      const lines = (s: string | null) =>
-        (s ?? '')
-          .split('\n')
-          .map((l) => l.trim())
-          .filter(Boolean);
-      const dev = await get(`${base}/device-number`, true);
-      enis.push({
-        eniId,
-        mac,
-        deviceNumber: dev === null ? null : Number(dev),
-        subnetId: await get(`${base}/subnet-id`, true),
-        vpcId: await get(`${base}/vpc-id`, true),
-        securityGroupIds: lines(await get(`${base}/security-group-ids`, true)),
-        privateIps: lines(await get(`${base}/local-ipv4s`, true)),
-        ipv6s: lines(await get(`${base}/ipv6s`, true)),
-      });
-    }
-    enis.sort((a, b) => (a.deviceNumber ?? 99) - (b.deviceNumber ?? 99));
-    return { kind: 'ok', endpoint, client: { instanceId, region, availabilityZone: az, enis } };
-  } catch (e) {
-    return { kind: 'error', endpoint, detail: e instanceof ImdsHttpError ? e.message : describeNetError(e) };
-  } finally {
-    await agent.destroy().catch(() => {});
+    return r.body.trim();
+  } catch (tokenErr) {
+    return tokenFailure(call, endpoint, o, describeNetError(tokenErr));
   }
+}
+
+/**
+ * The PUT got no answer. If a plain GET does get one (or we are in a container and the PUT timed
+ * out), the token's answer is most likely dropped by the hop limit; otherwise there is no IMDS.
+ */
+async function tokenFailure(
+  call: ImdsCall,
+  endpoint: string,
+  o: ImdsOptions,
+  why: string,
+): Promise<ImdsOutcome> {
+  const inContainer = (o.inContainer ?? runningInContainer)();
+  let plainAnswered = false;
+  try {
+    const r = await call('GET', '/latest/meta-data/instance-id', {});
+    plainAnswered = r.status === 200 || r.status === 401;
+  } catch {
+    plainAnswered = false;
+  }
+  if (plainAnswered || (inContainer && /timeout|no answer/i.test(why))) {
+    return { kind: 'hop-limit', endpoint, plainAnswered, inContainer, detail: `token PUT: ${why}` };
+  }
+  return { kind: 'absent', endpoint, detail: why };
+}
+
+/** Reads a metadata path; `optional` paths may be missing (404 → null), any other failure throws. */
+type MetadataGet = (path: string, optional?: boolean) => Promise<string | null>;
+
+function metadataGetter(call: ImdsCall, token: string): MetadataGet {
+  return async (path, optional = false) => {
+    const r = await call('GET', `/latest/meta-data/${path}`, { 'x-aws-ec2-metadata-token': token });
+    if (r.status === 404 && optional) return null;
+    if (r.status !== 200) throw new ImdsHttpError(r.status, path);
+    return r.body.trim();
+  };
+}
+
+async function readClient(get: MetadataGet): Promise<ClientInfo> {
+  const instanceId = await get('instance-id');
+  const az = await get('placement/availability-zone', true);
+  // Older IMDS versions lack placement/region; the AZ name is the region plus a letter.
+  const region = (await get('placement/region', true)) ?? (az ? az.replace(/[a-z]$/, '') : null);
+  const macs = ((await get('network/interfaces/macs/', true)) ?? '')
+    .split('\n')
+    .map((l) => l.trim().replace(/\/$/, ''))
+    .filter((l) => /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(l));
+  const enis: ClientEni[] = [];
+  for (const mac of macs) {
+    const eni = await readEni(get, mac);
+    if (eni) enis.push(eni);
+  }
+  // Primary interface (device 0) first; ENIs without a device number last.
+  enis.sort((a, b) => (a.deviceNumber ?? 99) - (b.deviceNumber ?? 99));
+  return { instanceId, region, availabilityZone: az, enis };
+}
+
+/** One interface by MAC, or null when it has no interface id (nothing to match it to). */
+async function readEni(get: MetadataGet, mac: string): Promise<ClientEni | null> {
+  const base = `network/interfaces/macs/${mac}`;
+  const eniId = await get(`${base}/interface-id`, true);
+  if (!eniId) return null;
+  const lines = (s: string | null) =>
+    (s ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+  const dev = await get(`${base}/device-number`, true);
+  return {
+    eniId,
+    mac,
+    deviceNumber: dev === null ? null : Number(dev),
+    subnetId: await get(`${base}/subnet-id`, true),
+    vpcId: await get(`${base}/vpc-id`, true),
+    securityGroupIds: lines(await get(`${base}/security-group-ids`, true)),
+    privateIps: lines(await get(`${base}/local-ipv4s`, true)),
+    ipv6s: lines(await get(`${base}/ipv6s`, true)),
+  };
 }
 
 function describeNetError(e: unknown): string {

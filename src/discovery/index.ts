@@ -4,6 +4,7 @@ import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
 import { makeCloudHsmClient, makeEc2Client } from '../aws/clients.js';
 import { resolveEndpoint } from '../aws/endpoints.js';
 import { describeFailure } from '../aws/errors.js';
+import { snapshotKey } from '../aws/operations.js';
 import type { Settings } from '../config/settings.js';
 import type { AwsRead, DiscoveryStatus, Environment, StaticCredentials } from '../core/environment.js';
 import { finding } from '../core/findings.js';
@@ -23,7 +24,7 @@ export interface DiscoverOptions {
 export const HOP_LIMIT_FIX =
   'aws ec2 modify-instance-metadata-options --instance-id <instance-id> --http-put-response-hop-limit 2 --http-endpoint enabled';
 
-const DESCRIBE_CLUSTERS = 'cloudhsmv2:DescribeClusters';
+const DESCRIBE_CLUSTERS = snapshotKey('DescribeClusters');
 
 interface ClusterDiscovery {
   clusters: ClusterInfo[];

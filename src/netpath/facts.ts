@@ -241,98 +241,117 @@ export function factsFromSnapshot(aws: Obj, region: string | null): NetFacts {
   const peeringList = answer(aws, EC2_KEYS.peerings, 'VpcPeeringConnections');
   const eniList = answer(aws, EC2_KEYS.enis, 'NetworkInterfaces');
   const pl = aws[EC2_KEYS.prefixLists];
+  // An absent answer stays null (undecidable), distinct from an empty one.
   return {
     region,
     memo: new Map(),
-    sgs:
-      sgList &&
-      lazyIndex(
-        sgList.filter((g) => str(g.GroupId)).map((g) => [str(g.GroupId)!, g]),
-        (g): SecurityGroup => ({
-          groupId: str(g.GroupId)!,
-          ownerId: str(g.OwnerId),
-          vpcId: str(g.VpcId),
-          ingress: list(g.IpPermissions).map(sgRule),
-          egress: list(g.IpPermissionsEgress).map(sgRule),
-        }),
-      ),
-    nacls:
-      naclList
-        ?.filter((n) => str(n.NetworkAclId))
-        .map((n) => ({
-          id: str(n.NetworkAclId)!,
-          vpcId: str(n.VpcId),
-          isDefault: n.IsDefault === true,
-          subnetIds: strs(list(n.Associations).map((a) => a.SubnetId)),
-          entries: list(n.Entries)
-            .map(naclEntry)
-            .filter((e): e is NaclEntry => e !== null)
-            .sort((a, b) => a.ruleNumber - b.ruleNumber),
-        })) ?? null,
-    routeTables:
-      rtList
-        ?.filter((t) => str(t.RouteTableId))
-        .map((t) => ({
-          id: str(t.RouteTableId)!,
-          vpcId: str(t.VpcId),
-          main: list(t.Associations).some((a) => a.Main === true),
-          subnetIds: strs(list(t.Associations).map((a) => a.SubnetId)),
-          routes: list(t.Routes)
-            .map(route)
-            .filter((r): r is Route => r !== null),
-        })) ?? null,
-    subnets:
-      subnetList &&
-      new Map(
-        subnetList
-          .filter((s) => str(s.SubnetId))
-          .map((s) => [
-            str(s.SubnetId)!,
-            {
-              id: str(s.SubnetId)!,
-              vpcId: str(s.VpcId),
-              cidrs: [
-                ...strs([s.CidrBlock]),
-                ...strs(list(s.Ipv6CidrBlockAssociationSet).map((a) => a.Ipv6CidrBlock)),
-              ],
-            },
-          ]),
-      ),
-    peerings:
-      peeringList &&
-      new Map(
-        peeringList
-          .filter((p) => str(p.VpcPeeringConnectionId))
-          .map((p) => [
-            str(p.VpcPeeringConnectionId)!,
-            {
-              id: str(p.VpcPeeringConnectionId)!,
-              status: (isObj(p.Status) ? str(p.Status.Code) : null) ?? 'unknown',
-              requester: side(p.RequesterVpcInfo),
-              accepter: side(p.AccepterVpcInfo),
-            },
-          ]),
-      ),
-    prefixLists: isObj(pl)
-      ? lazyIndex(
-          Object.entries(pl).filter((e): e is [string, Obj] => isObj(e[1])),
-          (v) => cidrSet(cidrsOf(v.Entries, 'Cidr')),
-        )
-      : null,
-    enis:
-      eniList &&
-      new Map(
-        eniList
-          .filter((e) => str(e.NetworkInterfaceId))
-          .map((e) => [
-            str(e.NetworkInterfaceId)!,
-            {
-              id: str(e.NetworkInterfaceId)!,
-              groupIds: strs(list(e.Groups).map((g) => g.GroupId)),
-              subnetId: str(e.SubnetId),
-              vpcId: str(e.VpcId),
-            },
-          ]),
-      ),
+    sgs: sgList && securityGroups(sgList),
+    nacls: naclList ? nacls(naclList) : null,
+    routeTables: rtList ? routeTables(rtList) : null,
+    subnets: subnetList && subnets(subnetList),
+    peerings: peeringList && peerings(peeringList),
+    prefixLists: isObj(pl) ? prefixLists(pl) : null,
+    enis: eniList && networkInterfaces(eniList),
   };
+}
+
+/** Lazy: only the groups a path names are ever normalised. */
+function securityGroups(sgList: Obj[]): Lookup<SecurityGroup> {
+  return lazyIndex(
+    sgList.filter((g) => str(g.GroupId)).map((g) => [str(g.GroupId)!, g]),
+    (g): SecurityGroup => ({
+      groupId: str(g.GroupId)!,
+      ownerId: str(g.OwnerId),
+      vpcId: str(g.VpcId),
+      ingress: list(g.IpPermissions).map(sgRule),
+      egress: list(g.IpPermissionsEgress).map(sgRule),
+    }),
+  );
+}
+
+function nacls(naclList: Obj[]): Nacl[] {
+  return naclList
+    .filter((n) => str(n.NetworkAclId))
+    .map((n) => ({
+      id: str(n.NetworkAclId)!,
+      vpcId: str(n.VpcId),
+      isDefault: n.IsDefault === true,
+      subnetIds: strs(list(n.Associations).map((a) => a.SubnetId)),
+      entries: list(n.Entries)
+        .map(naclEntry)
+        .filter((e): e is NaclEntry => e !== null)
+        .sort((a, b) => a.ruleNumber - b.ruleNumber),
+    }));
+}
+
+function routeTables(rtList: Obj[]): RouteTable[] {
+  return rtList
+    .filter((t) => str(t.RouteTableId))
+    .map((t) => ({
+      id: str(t.RouteTableId)!,
+      vpcId: str(t.VpcId),
+      main: list(t.Associations).some((a) => a.Main === true),
+      subnetIds: strs(list(t.Associations).map((a) => a.SubnetId)),
+      routes: list(t.Routes)
+        .map(route)
+        .filter((r): r is Route => r !== null),
+    }));
+}
+
+function subnets(subnetList: Obj[]): Map<string, Subnet> {
+  return new Map(
+    subnetList
+      .filter((s) => str(s.SubnetId))
+      .map((s) => [
+        str(s.SubnetId)!,
+        {
+          id: str(s.SubnetId)!,
+          vpcId: str(s.VpcId),
+          cidrs: [
+            ...strs([s.CidrBlock]),
+            ...strs(list(s.Ipv6CidrBlockAssociationSet).map((a) => a.Ipv6CidrBlock)),
+          ],
+        },
+      ]),
+  );
+}
+
+function peerings(peeringList: Obj[]): Map<string, Peering> {
+  return new Map(
+    peeringList
+      .filter((p) => str(p.VpcPeeringConnectionId))
+      .map((p) => [
+        str(p.VpcPeeringConnectionId)!,
+        {
+          id: str(p.VpcPeeringConnectionId)!,
+          status: (isObj(p.Status) ? str(p.Status.Code) : null) ?? 'unknown',
+          requester: side(p.RequesterVpcInfo),
+          accepter: side(p.AccepterVpcInfo),
+        },
+      ]),
+  );
+}
+
+/** Keyed by prefix-list id; lazy, since a managed list can hold thousands of entries. */
+function prefixLists(pl: Obj): Lookup<CidrSet> {
+  return lazyIndex(
+    Object.entries(pl).filter((e): e is [string, Obj] => isObj(e[1])),
+    (v) => cidrSet(cidrsOf(v.Entries, 'Cidr')),
+  );
+}
+
+function networkInterfaces(eniList: Obj[]): Map<string, NetworkInterface> {
+  return new Map(
+    eniList
+      .filter((e) => str(e.NetworkInterfaceId))
+      .map((e) => [
+        str(e.NetworkInterfaceId)!,
+        {
+          id: str(e.NetworkInterfaceId)!,
+          groupIds: strs(list(e.Groups).map((g) => g.GroupId)),
+          subnetId: str(e.SubnetId),
+          vpcId: str(e.VpcId),
+        },
+      ]),
+  );
 }

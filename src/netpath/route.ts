@@ -2,7 +2,7 @@
 // route covers the VPC's CIDRs; a pcx- route needs an active peering joining the two VPCs;
 // blackhole routes drop; a transit gateway is followed no further (unknown, with that reason). Pure.
 import { cidrContains, parseIp } from './cidr.js';
-import { EC2_KEYS, type NetFacts, type Route, type RouteTable } from './facts.js';
+import { EC2_KEYS, type NetFacts, type Peering, type Route, type RouteTable } from './facts.js';
 import { activePeeringBetween, peeringBetween, peeringJoins } from './peering.js';
 import type { Check, Endpoint } from './types.js';
 
@@ -60,7 +60,6 @@ export function routeChecks(
   to: Endpoint,
   component: RouteComponent,
 ): Check[] {
-  const toWhat = component === 'client-route' ? 'the HSM' : 'the client';
   if (facts.routeTables === null) {
     return [
       {
@@ -83,8 +82,8 @@ export function routeChecks(
       },
     ];
   }
-  const sameVpc = from.vpcId !== null && from.vpcId === to.vpcId;
   const { route, unresolved } = longestMatch(facts, table, to.ip);
+  // An unread prefix list might hold a longer match than anything seen: no route can be trusted.
   if (unresolved.length > 0) {
     return [
       {
@@ -95,113 +94,82 @@ export function routeChecks(
       },
     ];
   }
-  const rids = (r: Route) => [table.id, ...(r.targetId !== 'none' ? [r.targetId] : [])];
-  if (!route) {
-    if (sameVpc)
-      return [
-        {
-          component,
-          status: 'allow',
-          resourceIds: [table.id],
-          detail: `${to.ip} is in the VPC: the local route applies`,
-        },
-      ];
+  const path: RoutePath = {
+    facts,
+    from,
+    to,
+    component,
+    table,
+    toWhat: component === 'client-route' ? 'the HSM' : 'the client',
+    sameVpc: from.vpcId !== null && from.vpcId === to.vpcId,
+  };
+  return route ? matchedRouteChecks(path, route) : noRouteChecks(path);
+}
+
+/** One direction of one path, once its route table is known. */
+interface RoutePath {
+  facts: NetFacts;
+  from: Endpoint;
+  to: Endpoint;
+  component: RouteComponent;
+  table: RouteTable;
+  /** How messages name the far end. */
+  toWhat: string;
+  sameVpc: boolean;
+}
+
+/** The table and the route's target (when it has one): what a finding points at. */
+const routeIds = (path: RoutePath, r: Route) => [
+  path.table.id,
+  ...(r.targetId !== 'none' ? [r.targetId] : []),
+];
+
+function noRouteChecks(path: RoutePath): Check[] {
+  const { component, table, to } = path;
+  // Every VPC has a local route even when the table as read does not list it.
+  if (path.sameVpc)
     return [
       {
         component,
-        status: 'block',
+        status: 'allow',
         resourceIds: [table.id],
-        detail: `${table.id} has no route to ${to.ip} (${toWhat}, in ${to.vpcId ?? 'another VPC'})`,
-        ...peeringFix(facts, table, from, to, false),
+        detail: `${to.ip} is in the VPC: the local route applies`,
       },
     ];
-  }
+  return [
+    {
+      component,
+      status: 'block',
+      resourceIds: [table.id],
+      detail: `${table.id} has no route to ${to.ip} (${path.toWhat}, in ${to.vpcId ?? 'another VPC'})`,
+      ...peeringFix(path.facts, table, path.from, to, false),
+    },
+  ];
+}
+
+/** Decides by the kind of target the longest match sends traffic to. */
+function matchedRouteChecks(path: RoutePath, route: Route): Check[] {
+  const { component, table, to } = path;
   const via = `${table.id} routes ${to.ip} via ${route.destination} → ${route.targetId}`;
   if (route.blackhole) {
     return [
       {
         component,
         status: 'block',
-        resourceIds: rids(route),
+        resourceIds: routeIds(path, route),
         detail: `${via}, a blackhole route (its target is gone)`,
-        ...peeringFix(facts, table, from, to, true, route.destination),
+        ...peeringFix(path.facts, table, path.from, to, true, route.destination),
       },
     ];
   }
-  if (route.targetKind === 'GatewayId' && route.targetId === 'local') {
-    if (sameVpc || to.vpcId === null)
-      return [{ component, status: 'allow', resourceIds: [table.id], detail: `${via} (local)` }];
-    return [
-      {
-        component,
-        status: 'block',
-        resourceIds: [table.id],
-        detail: `${to.ip} falls inside this VPC's own CIDR (local route) but ${toWhat} is in ${to.vpcId}: overlapping CIDRs cannot be routed across VPCs`,
-      },
-    ];
-  }
-  if (route.targetKind === 'VpcPeeringConnectionId') {
-    if (facts.peerings === null) {
-      return [
-        {
-          component,
-          status: 'unknown',
-          resourceIds: rids(route),
-          detail: `${via}; ${EC2_KEYS.peerings} is not in the snapshot`,
-          missing: EC2_KEYS.peerings,
-        },
-      ];
-    }
-    const p = facts.peerings.get(route.targetId);
-    if (!p)
-      return [
-        {
-          component,
-          status: 'block',
-          resourceIds: rids(route),
-          detail: `${via}, a peering connection that does not exist (any more)`,
-        },
-      ];
-    if (from.vpcId && to.vpcId && !peeringJoins(p, from.vpcId, to.vpcId)) {
-      return [
-        {
-          component,
-          status: 'block',
-          resourceIds: rids(route),
-          detail: `${via}, which joins ${p.requester.vpcId} and ${p.accepter.vpcId}, not ${to.vpcId}`,
-        },
-      ];
-    }
-    const ok: Check = { component, status: 'allow', resourceIds: rids(route), detail: via };
-    if (p.status === 'active')
-      return [
-        ok,
-        { component: 'peering', status: 'allow', resourceIds: [p.id], detail: `${p.id} is active` },
-      ];
-    return [
-      ok,
-      {
-        component: 'peering',
-        status: 'block',
-        resourceIds: [p.id],
-        detail: `${p.id} is ${p.status}, not active`,
-        fix:
-          p.status === 'pending-acceptance'
-            ? { kind: 'accept-peering', peeringId: p.id }
-            : {
-                kind: 'create-peering',
-                vpcId: p.requester.vpcId ?? '<vpc-id>',
-                peerVpcId: p.accepter.vpcId ?? '<peer-vpc-id>',
-              },
-      },
-    ];
-  }
+  if (route.targetKind === 'GatewayId' && route.targetId === 'local') return localRouteChecks(path, via);
+  if (route.targetKind === 'VpcPeeringConnectionId') return peeringRouteChecks(path, route, via);
   if (route.targetKind === 'TransitGatewayId') {
     return [
       {
         component,
         status: 'unknown',
-        resourceIds: rids(route),
+        resourceIds: routeIds(path, route),
         detail: `${via}, a transit gateway: its route tables and attachments are beyond the VPC data hsmwatch reads, so the path past it is not decided`,
       },
     ];
@@ -216,9 +184,9 @@ export function routeChecks(
       {
         component,
         status: 'block',
-        resourceIds: rids(route),
-        detail: `${via}: private traffic to ${toWhat} goes to an internet/NAT gateway and never arrives`,
-        ...peeringFix(facts, table, from, to, false),
+        resourceIds: routeIds(path, route),
+        detail: `${via}: private traffic to ${path.toWhat} goes to an internet/NAT gateway and never arrives`,
+        ...peeringFix(path.facts, table, path.from, to, false),
       },
     ];
   }
@@ -226,10 +194,83 @@ export function routeChecks(
     {
       component,
       status: 'unknown',
-      resourceIds: rids(route),
+      resourceIds: routeIds(path, route),
       detail: `${via} (${route.targetKind}): an appliance, VPN or endpoint whose forwarding hsmwatch cannot follow`,
     },
   ];
+}
+
+function localRouteChecks(path: RoutePath, via: string): Check[] {
+  const { component, table, to } = path;
+  if (path.sameVpc || to.vpcId === null)
+    return [{ component, status: 'allow', resourceIds: [table.id], detail: `${via} (local)` }];
+  // The far end's address matched our own CIDR, so the packet never leaves this VPC.
+  return [
+    {
+      component,
+      status: 'block',
+      resourceIds: [table.id],
+      detail: `${to.ip} falls inside this VPC's own CIDR (local route) but ${path.toWhat} is in ${to.vpcId}: overlapping CIDRs cannot be routed across VPCs`,
+    },
+  ];
+}
+
+/** A pcx- route: the connection must exist, join these two VPCs, and be active (its own check). */
+function peeringRouteChecks(path: RoutePath, route: Route, via: string): Check[] {
+  const { component, facts, from, to } = path;
+  const resourceIds = routeIds(path, route);
+  if (facts.peerings === null) {
+    return [
+      {
+        component,
+        status: 'unknown',
+        resourceIds,
+        detail: `${via}; ${EC2_KEYS.peerings} is not in the snapshot`,
+        missing: EC2_KEYS.peerings,
+      },
+    ];
+  }
+  const p = facts.peerings.get(route.targetId);
+  if (!p)
+    return [
+      {
+        component,
+        status: 'block',
+        resourceIds,
+        detail: `${via}, a peering connection that does not exist (any more)`,
+      },
+    ];
+  if (from.vpcId && to.vpcId && !peeringJoins(p, from.vpcId, to.vpcId)) {
+    return [
+      {
+        component,
+        status: 'block',
+        resourceIds,
+        detail: `${via}, which joins ${p.requester.vpcId} and ${p.accepter.vpcId}, not ${to.vpcId}`,
+      },
+    ];
+  }
+  return [{ component, status: 'allow', resourceIds, detail: via }, peeringStatusCheck(p)];
+}
+
+/** The route itself is right; whether the peering carries traffic is reported on its own. */
+function peeringStatusCheck(p: Peering): Check {
+  if (p.status === 'active')
+    return { component: 'peering', status: 'allow', resourceIds: [p.id], detail: `${p.id} is active` };
+  return {
+    component: 'peering',
+    status: 'block',
+    resourceIds: [p.id],
+    detail: `${p.id} is ${p.status}, not active`,
+    fix:
+      p.status === 'pending-acceptance'
+        ? { kind: 'accept-peering', peeringId: p.id }
+        : {
+            kind: 'create-peering',
+            vpcId: p.requester.vpcId ?? '<vpc-id>',
+            peerVpcId: p.accepter.vpcId ?? '<peer-vpc-id>',
+          },
+  };
 }
 
 /** Route through the active peering between the VPCs, if one exists; else create the peering. */

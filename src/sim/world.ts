@@ -61,15 +61,7 @@ export async function startWorld(
   }
   const ports = scenario.snapshot.ports ?? [...DEFAULT_PORTS];
   const closed = scenario.sim?.closedPorts ?? {};
-  const aws = await new SimulatedAws({
-    snapshot: withClusterCertificates(scenario.snapshot),
-    operations: { ...CLOUDHSM_OPERATIONS, ...EC2_OPERATIONS, ...stsOperations(scenario.sim?.identity) },
-    protocols: [awsJsonProtocol, stsQueryProtocol, ec2QueryProtocol],
-    ...(awsTls(scenario.sim?.awsTls) ? { tls: awsTls(scenario.sim?.awsTls)! } : {}),
-    ...(scenario.sim?.clockSkewSeconds ? { clockSkewMs: scenario.sim.clockSkewSeconds * 1000 } : {}),
-    ...(scenario.sim?.faults ? { faults: scenario.sim.faults } : {}),
-    ...(scenario.sim?.pageSize ? { pageSize: scenario.sim.pageSize } : {}),
-  }).start();
+  const aws = await startAws(scenario);
   const imds = scenario.sim?.imds?.absent
     ? undefined
     : await new SimulatedImds(scenario.snapshot, {
@@ -96,23 +88,7 @@ export async function startWorld(
       return s;
     },
     async setSnapshot(snapshot) {
-      const next = hsmAddresses({ ...scenario, snapshot });
-      const foreignNext = next.filter((ip) => !isLoopback(ip));
-      if (foreignNext.length > 0 && !o.inPrivateNetns)
-        throw new Error(
-          `HSM addresses outside loopback (${foreignNext.join(', ')}) cannot be simulated here`,
-        );
-      aws.snapshot = snapshot;
-      imds?.setSnapshot(snapshot);
-      for (const ip of world.hsmAddresses.filter((a) => !next.includes(a))) await hsms.kill(ip);
-      const added = next.filter((a) => !world.hsmAddresses.includes(a));
-      const nextPorts = snapshot.ports ?? [...DEFAULT_PORTS];
-      await hsms.start(
-        added.flatMap((ip) =>
-          nextPorts.filter((port) => !(closed[ip] ?? []).includes(port)).map((port) => ({ ip, port })),
-        ),
-      );
-      world.hsmAddresses = next;
+      await switchSnapshot(world, { ...scenario, snapshot }, closed, o.inPrivateNetns);
     },
     async stop() {
       await Promise.all([aws.stop(), imds?.stop(), hsms.stop(), tlsExtras.stop()]);
@@ -120,15 +96,56 @@ export async function startWorld(
   };
   try {
     await hsms.start(
-      addresses
-        .filter((ip) => o.hsmListeners !== false && (isLoopback(ip) || o.inPrivateNetns))
-        .flatMap((ip) =>
-          ports.filter((port) => !(closed[ip] ?? []).includes(port)).map((port) => ({ ip, port })),
-        ),
+      listeners(
+        addresses.filter((ip) => o.hsmListeners !== false && (isLoopback(ip) || o.inPrivateNetns)),
+        ports,
+        closed,
+      ),
     );
   } catch (e) {
+    // Half a world would hold its ports; tear down what did start.
     await world.stop();
     throw e;
   }
   return world;
+}
+
+/** The AWS APIs (CloudHSM, EC2, STS), with the scenario's TLS, clock skew, faults and paging. */
+function startAws(scenario: Scenario): Promise<SimulatedAws> {
+  return new SimulatedAws({
+    snapshot: withClusterCertificates(scenario.snapshot),
+    operations: { ...CLOUDHSM_OPERATIONS, ...EC2_OPERATIONS, ...stsOperations(scenario.sim?.identity) },
+    protocols: [awsJsonProtocol, stsQueryProtocol, ec2QueryProtocol],
+    ...(awsTls(scenario.sim?.awsTls) ? { tls: awsTls(scenario.sim?.awsTls)! } : {}),
+    ...(scenario.sim?.clockSkewSeconds ? { clockSkewMs: scenario.sim.clockSkewSeconds * 1000 } : {}),
+    ...(scenario.sim?.faults ? { faults: scenario.sim.faults } : {}),
+    ...(scenario.sim?.pageSize ? { pageSize: scenario.sim.pageSize } : {}),
+  }).start();
+}
+
+/** Every HSM endpoint to listen on: each address on each port the scenario does not keep closed. */
+function listeners(ips: readonly string[], ports: readonly number[], closed: Record<string, number[]>) {
+  return ips.flatMap((ip) =>
+    ports.filter((port) => !(closed[ip] ?? []).includes(port)).map((port) => ({ ip, port })),
+  );
+}
+
+/** Moves a running world to `next`'s snapshot: listeners of gone addresses stop, new ones start. */
+async function switchSnapshot(
+  world: World,
+  next: Scenario,
+  closed: Record<string, number[]>,
+  inPrivateNetns: boolean,
+): Promise<void> {
+  const { snapshot } = next;
+  const nextAddresses = hsmAddresses(next);
+  const foreignNext = nextAddresses.filter((ip) => !isLoopback(ip));
+  if (foreignNext.length > 0 && !inPrivateNetns)
+    throw new Error(`HSM addresses outside loopback (${foreignNext.join(', ')}) cannot be simulated here`);
+  world.aws.snapshot = snapshot;
+  world.imds?.setSnapshot(snapshot);
+  for (const ip of world.hsmAddresses.filter((a) => !nextAddresses.includes(a))) await world.hsms.kill(ip);
+  const added = nextAddresses.filter((a) => !world.hsmAddresses.includes(a));
+  await world.hsms.start(listeners(added, snapshot.ports ?? [...DEFAULT_PORTS], closed));
+  world.hsmAddresses = nextAddresses;
 }

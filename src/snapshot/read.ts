@@ -1,6 +1,7 @@
 // Reads a snapshot file defensively: bounded size, depth and array lengths, the contract's types
 // checked, each problem named by its JSON path. A hostile file is rejected, never half-analysed.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { OPERATIONS, snapshotKey } from '../aws/operations.js';
 import type { Snapshot } from './format.js';
 
 export const SNAPSHOT_LIMITS = {
@@ -14,17 +15,12 @@ export class SnapshotError extends Error {
   readonly code = 'SNAPSHOT_INVALID';
 }
 
+const PREFIX_LISTS = snapshotKey('GetManagedPrefixListEntries');
+
 /** service:Operation → the list field its answer must hold (the contract's keys). */
-const LIST_FIELDS: Record<string, string> = {
-  'cloudhsmv2:DescribeClusters': 'Clusters',
-  'ec2:DescribeInstances': 'Reservations',
-  'ec2:DescribeNetworkInterfaces': 'NetworkInterfaces',
-  'ec2:DescribeSecurityGroups': 'SecurityGroups',
-  'ec2:DescribeSubnets': 'Subnets',
-  'ec2:DescribeNetworkAcls': 'NetworkAcls',
-  'ec2:DescribeRouteTables': 'RouteTables',
-  'ec2:DescribeVpcPeeringConnections': 'VpcPeeringConnections',
-};
+const LIST_FIELDS: Record<string, string> = Object.fromEntries(
+  OPERATIONS.flatMap((o) => (o.listField !== null && o.key !== PREFIX_LISTS ? [[o.key, o.listField]] : [])),
+);
 
 export function readSnapshotFile(path: string, limits = SNAPSHOT_LIMITS): Snapshot {
   let fd: number;
@@ -129,7 +125,7 @@ function checkContract(raw: unknown): string[] {
     return p;
   }
   for (const [key, value] of Object.entries(raw.aws)) {
-    if (key === 'ec2:GetManagedPrefixListEntries') {
+    if (key === PREFIX_LISTS) {
       if (!isObj(value)) p.push(`aws["${key}"]: must be an object keyed by prefix list id`);
       else
         for (const [id, v] of Object.entries(value)) {

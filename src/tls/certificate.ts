@@ -1,6 +1,6 @@
 // Certificate chain analysis: subject, issuer, expiry, hostname, and interception of AWS names.
 import { X509Certificate } from 'node:crypto';
-import { checkServerIdentity, rootCertificates } from 'node:tls';
+import { checkServerIdentity, type PeerCertificate, rootCertificates } from 'node:tls';
 
 /** SHA-256 fingerprints of the roots AWS API certificates chain to (amazontrust.com). */
 export const AMAZON_ROOTS: Readonly<Record<string, string>> = {
@@ -84,6 +84,19 @@ export interface AnalyseOptions {
   extraAwsRoots?: readonly string[];
 }
 
+/**
+ * The certificate as checkServerIdentity reads it: the subject's first CN and the subjectAltName
+ * (the rest of the legacy object is not consulted).
+ */
+function identityOf(cert: X509Certificate): PeerCertificate {
+  const legacy = cert.toLegacyObject();
+  return {
+    ...legacy,
+    subject: { ...legacy.subject, CN: field(cert.subject, 'CN') ?? '' },
+    subjectaltname: cert.subjectAltName ?? '',
+  };
+}
+
 export function analyseChain(chain: readonly X509Certificate[], o: AnalyseOptions): ChainAnalysis {
   const now = o.now ?? new Date();
   const leafCert = chain[0];
@@ -91,10 +104,7 @@ export function analyseChain(chain: readonly X509Certificate[], o: AnalyseOption
   const leaf = summaries[0] ?? null;
   let hostnameError: string | null = null;
   if (leafCert) {
-    const e = checkServerIdentity(o.hostname, {
-      subject: { CN: field(leafCert.subject, 'CN') ?? '' },
-      subjectaltname: leafCert.subjectAltName ?? '',
-    } as never);
+    const e = checkServerIdentity(o.hostname, identityOf(leafCert));
     hostnameError = e ? e.message : null;
   } else hostnameError = 'no certificate';
   const expired = leafCert ? new Date(leafCert.validTo) < now : false;

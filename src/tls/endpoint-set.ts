@@ -3,7 +3,38 @@
 import { readFileSync } from 'node:fs';
 import { resolveEndpoint } from '../aws/endpoints.js';
 import { SERVICES, type Service, type Settings } from '../config/settings.js';
-import type { CheckOptions, EndpointTarget } from './check.js';
+import type { Lookup } from '../net/dns.js';
+
+export interface EndpointTarget {
+  /** DNS name or address. */
+  host: string;
+  port: number;
+  /** Report label: the service and kind (e.g. "sts", "ec2 (FIPS)", "tls target"). */
+  label: string;
+  /** Apply the AWS expectations (TLS 1.3, Amazon chain) even when the name is not an AWS one (overrides). */
+  aws: boolean;
+  /** A FIPS or other candidate name that may legitimately not exist in this region. */
+  optional?: boolean;
+}
+
+/** How to check an endpoint: deadlines, thresholds, trust anchors, proxy, name resolution. */
+export interface CheckOptions {
+  timeoutMs: number;
+  warnDays: number;
+  ca?: string[] | undefined;
+  proxy?: string | undefined;
+  noProxy?: string | undefined;
+  extraAwsRoots?: readonly string[];
+  concurrency?: number;
+  lookup?: Lookup;
+  signal?: AbortSignal;
+  now?: Date;
+}
+
+/** host:port, with an IPv6 address in brackets. */
+export function targetName(t: Pick<EndpointTarget, 'host' | 'port'>): string {
+  return `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
+}
 
 /** Published FIPS names differ by service; these are candidates, resolved before use. */
 const FIPS_NAME: Record<Service, (region: string) => string> = {

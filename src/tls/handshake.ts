@@ -154,54 +154,58 @@ export async function handshake(o: HandshakeOptions): Promise<HandshakeResult> {
   const t0 = performance.now();
   const deadline = AbortSignal.timeout(o.timeoutMs);
   const signal = o.signal ? AbortSignal.any([deadline, o.signal]) : deadline;
+  const a: Attempt = { o, signal, t0, connectMs: null };
   let raw: Socket;
-  let connectMs: number | null = null;
-  const fail = (
-    stage: FailureStage,
-    code: string,
-    message: string,
-    chain: X509Certificate[] = [],
-    notTls = false,
-  ): HandshakeFailure => ({
+  try {
+    raw = o.proxy ? await connectTunnel(o.proxy, o.host, o.port, signal) : await tcp(o.host, o.port, signal);
+    a.connectMs = performance.now() - t0;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return failure(a, o.proxy ? 'proxy' : 'connect', err.code ?? 'ECONNECT', err.message);
+  }
+  return overTls(raw, a);
+}
+
+/** One handshake attempt under way: its options, deadline and clock. */
+interface Attempt {
+  o: HandshakeOptions;
+  /** The deadline, joined with the caller's signal. */
+  signal: AbortSignal;
+  t0: number;
+  /** Set once the TCP connection (or the tunnel) is open. */
+  connectMs: number | null;
+}
+
+function failure(
+  a: Attempt,
+  stage: FailureStage,
+  code: string,
+  message: string,
+  chain: X509Certificate[] = [],
+  notTls = false,
+): HandshakeFailure {
+  const aborted = a.signal.aborted;
+  return {
     ok: false,
     // A deadline in the TLS stage is a handshake timeout; in the connect stage the TCP connect never
     // completed, which is no statement about TLS.
-    stage: signal.aborted && stage === 'tls' ? 'timeout' : stage,
-    code: signal.aborted ? 'ETIMEDOUT' : code,
-    message: signal.aborted ? `no TLS answer within ${o.timeoutMs} ms (${stage} stage)` : message,
-    connectMs,
-    elapsedMs: performance.now() - t0,
+    stage: aborted && stage === 'tls' ? 'timeout' : stage,
+    code: aborted ? 'ETIMEDOUT' : code,
+    message: aborted ? `no TLS answer within ${a.o.timeoutMs} ms (${stage} stage)` : message,
+    connectMs: a.connectMs,
+    elapsedMs: performance.now() - a.t0,
     chain,
     notTls,
-  });
-  try {
-    raw = o.proxy ? await connectTunnel(o.proxy, o.host, o.port, signal) : await tcp(o.host, o.port, signal);
-    connectMs = performance.now() - t0;
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    return fail(o.proxy ? 'proxy' : 'connect', err.code ?? 'ECONNECT', err.message);
-  }
+  };
+}
+
+/** The TLS handshake on an open connection, settled by its outcome, an error or the deadline. */
+function overTls(raw: Socket, a: Attempt): Promise<HandshakeResult> {
+  const { o, signal } = a;
   const t1 = performance.now();
   const servername = o.servername ?? (isIP(o.host) ? undefined : o.host);
   return new Promise<HandshakeResult>((resolve) => {
-    const onHello = (info: ServerHelloInfo) => {
-      const rsa = info.code in RSA_KX_SUITES;
-      finish({
-        ok: true,
-        protocol: info.protocol,
-        cipher: suiteName(info.code),
-        cipherOpenssl: '',
-        keyExchange: { name: rsa && info.protocol !== 'TLSv1.3' ? 'RSA' : 'unknown', size: null },
-        forwardSecrecy: info.protocol === 'TLSv1.3' || !rsa,
-        alpn: null,
-        connectMs: connectMs ?? 0,
-        handshakeMs: performance.now() - t1,
-        chain: [],
-        verified: false,
-        verifyError: null,
-        remoteAddress: raw.remoteAddress ?? null,
-      });
-    };
+    const onHello = (info: ServerHelloInfo) => finish(helloResult(info, raw, a, t1));
     const socket = tlsConnect({
       socket: o.untilServerHello ? snoopServerHello(raw, onHello) : raw,
       ...(servername ? { servername } : {}),
@@ -219,43 +223,72 @@ export async function handshake(o: HandshakeOptions): Promise<HandshakeResult> {
       if (!(r.ok && o.keepOpen)) socket.destroy();
       resolve(r);
     };
-    const onAbort = () => finish(fail('timeout', 'ETIMEDOUT', '', chainOf(socket)));
+    const onAbort = () => finish(failure(a, 'timeout', 'ETIMEDOUT', '', chainOf(socket)));
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
     socket.on('error', (e: NodeJS.ErrnoException) => {
       const code = e.code ?? 'ETLS';
       const notTls = NOT_TLS.test(code) || NOT_TLS.test(e.message);
-      finish(fail('tls', code, e.message.split('\n')[0] ?? code, chainOf(socket), notTls));
+      finish(failure(a, 'tls', code, e.message.split('\n')[0] ?? code, chainOf(socket), notTls));
     });
     socket.on('close', () =>
       finish(
-        fail('tls', 'ECONNRESET', 'the peer closed the connection during the handshake', chainOf(socket)),
+        failure(
+          a,
+          'tls',
+          'ECONNRESET',
+          'the peer closed the connection during the handshake',
+          chainOf(socket),
+        ),
       ),
     );
-    socket.once('secureConnect', () => {
-      const c = socket.getCipher() as { name: string; standardName?: string };
-      const protocol = socket.getProtocol() ?? 'unknown';
-      const kx = keyExchangeOf(socket);
-      const verifyError = socket.authorizationError ? String(socket.authorizationError) : null;
-      const r: HandshakeSuccess = {
-        ok: true,
-        protocol,
-        cipher: c.standardName ?? c.name,
-        cipherOpenssl: c.name,
-        keyExchange: kx,
-        forwardSecrecy: isForwardSecret(protocol, kx),
-        alpn: socket.alpnProtocol || null,
-        connectMs: connectMs ?? 0,
-        handshakeMs: performance.now() - t1,
-        chain: chainOf(socket),
-        verified: socket.authorized,
-        verifyError,
-        remoteAddress: raw.remoteAddress ?? null,
-      };
-      if (o.keepOpen) r.socket = socket;
-      finish(r);
-    });
+    socket.once('secureConnect', () => finish(secureResult(socket, raw, a, t1)));
   });
+}
+
+/** Stopped at the ServerHello (untilServerHello): version and suite only, no chain. */
+function helloResult(info: ServerHelloInfo, raw: Socket, a: Attempt, t1: number): HandshakeSuccess {
+  const rsa = info.code in RSA_KX_SUITES;
+  return {
+    ok: true,
+    protocol: info.protocol,
+    cipher: suiteName(info.code),
+    cipherOpenssl: '',
+    keyExchange: { name: rsa && info.protocol !== 'TLSv1.3' ? 'RSA' : 'unknown', size: null },
+    forwardSecrecy: info.protocol === 'TLSv1.3' || !rsa,
+    alpn: null,
+    connectMs: a.connectMs ?? 0,
+    handshakeMs: performance.now() - t1,
+    chain: [],
+    verified: false,
+    verifyError: null,
+    remoteAddress: raw.remoteAddress ?? null,
+  };
+}
+
+/** The completed handshake, as the socket describes it. */
+function secureResult(socket: TLSSocket, raw: Socket, a: Attempt, t1: number): HandshakeSuccess {
+  const c = socket.getCipher() as { name: string; standardName?: string };
+  const protocol = socket.getProtocol() ?? 'unknown';
+  const kx = keyExchangeOf(socket);
+  const verifyError = socket.authorizationError ? String(socket.authorizationError) : null;
+  const r: HandshakeSuccess = {
+    ok: true,
+    protocol,
+    cipher: c.standardName ?? c.name,
+    cipherOpenssl: c.name,
+    keyExchange: kx,
+    forwardSecrecy: isForwardSecret(protocol, kx),
+    alpn: socket.alpnProtocol || null,
+    connectMs: a.connectMs ?? 0,
+    handshakeMs: performance.now() - t1,
+    chain: chainOf(socket),
+    verified: socket.authorized,
+    verifyError,
+    remoteAddress: raw.remoteAddress ?? null,
+  };
+  if (a.o.keepOpen) r.socket = socket;
+  return r;
 }
 
 /** A TCP connection with a deadline (the signal). */

@@ -17,6 +17,7 @@ import { DEFAULTS, type Settings } from '../../src/config/settings.js';
 import type { Environment } from '../../src/core/environment.js';
 import { LabelPruner } from '../../src/core/label-pruner.js';
 import { defineProbe, type ProbeDefinition } from '../../src/core/probe.js';
+import { vpcEstate } from '../../src/discovery/vpc.js';
 import { emptySnapshot } from '../../src/snapshot/format.js';
 import { ManualClock } from '../support/manual-clock.js';
 
@@ -46,10 +47,13 @@ function env(s: Settings, ips: string[]): Environment {
       subnetId: null,
       state: 'ACTIVE',
     })),
+    vpc: vpcEstate(emptySnapshot(new Date(), 'us-east-1', null)),
     snapshot: emptySnapshot(new Date(), 'us-east-1', null),
     findings: [],
+    // The addresses come from settings.hsmIps, as discovery reports them.
+    discovery: { hsmsListed: s.hsmIps.length > 0, reads: {}, apiErrors: [] },
     credentials: undefined,
-  } as unknown as Environment;
+  };
 }
 
 type Track = { now: number; max: number; runs: string[] };

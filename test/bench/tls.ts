@@ -7,7 +7,7 @@ import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TlsOptions } from 'node:tls';
-import { checkEndpoint } from '../../src/tls/check.js';
+import { checkEndpoint } from '../../probes/tls-endpoints/check.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { standardPki } from '../support/pki.js';
 import { sslscan } from '../support/tls-peers.js';

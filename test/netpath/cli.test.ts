@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IAM_ACTIONS, iamPolicy } from '../../src/aws/iam-actions.js';
+import { iamPolicy, OPERATIONS } from '../../src/aws/operations.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { NETPATH_DIR } from './support.js';
 
@@ -70,7 +70,7 @@ describe('hsmwatch analyze / iam-policy', () => {
     const policy = JSON.parse(r.stdout);
     expect(policy).toEqual(iamPolicy());
     const actions: string[] = policy.Statement[0].Action;
-    for (const a of IAM_ACTIONS) expect(actions).toContain(a.action);
+    for (const a of OPERATIONS) expect(actions).toContain(a.action);
     for (const a of actions) expect(a).toMatch(/^[a-z0-9]+:(Describe|Get|List)[A-Za-z]+$/);
   });
 });

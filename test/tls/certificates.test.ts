@@ -1,8 +1,8 @@
 // Certificate verdicts, interception detection and hostile peers, each against a real peer.
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkEndpoint } from '../../probes/tls-endpoints/check.js';
 import { analyseChain } from '../../src/tls/certificate.js';
-import { checkEndpoint } from '../../src/tls/check.js';
 import { standardPki } from '../support/pki.js';
 import { hostilePeer, nodeTlsServer, type Peer } from '../support/tls-peers.js';
 

@@ -2,9 +2,9 @@
 // the endpoint record contract, and the new settings.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { checkEndpoint } from '../../probes/tls-endpoints/check.js';
 import { ConfigError, resolveSettings, validateConfig } from '../../src/config/settings.js';
 import { isPrivateAddress, resolveHost } from '../../src/net/dns.js';
-import { checkEndpoint } from '../../src/tls/check.js';
 import { endpointSet, parseTarget } from '../../src/tls/endpoint-set.js';
 
 const noEnv = {} as NodeJS.ProcessEnv;

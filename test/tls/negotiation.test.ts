@@ -1,7 +1,7 @@
 // Negotiation and enumeration against real peers on loopback, with sslscan as the reference.
 import type { TlsOptions } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkEndpoint } from '../../src/tls/check.js';
+import { checkEndpoint } from '../../probes/tls-endpoints/check.js';
 import { enumerate } from '../../src/tls/enumerate.js';
 import { handshake } from '../../src/tls/handshake.js';
 import { standardPki } from '../support/pki.js';

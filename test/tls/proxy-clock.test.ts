@@ -1,7 +1,7 @@
 // Proxy tunnelling (HTTPS_PROXY/NO_PROXY, CONNECT, interception) and clock skew, against real peers.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { checkEndpoint } from '../../probes/tls-endpoints/check.js';
 import { bypassesProxy, parseProxyUrl, proxyFor } from '../../src/net/proxy.js';
-import { checkEndpoint } from '../../src/tls/check.js';
 import { measureSkew } from '../../src/tls/clock.js';
 import { standardPki } from '../support/pki.js';
 import { connectProxy, nodeTlsServer, type Peer } from '../support/tls-peers.js';

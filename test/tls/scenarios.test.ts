@@ -9,9 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { clockSkew } from '../../probes/clock-skew.js';
 import { credentials } from '../../probes/credentials.js';
 import { PROBES } from '../../probes/index.js';
-import { tlsEndpoints } from '../../probes/tls-endpoints.js';
+import { tlsEndpoints } from '../../probes/tls-endpoints/index.js';
 import { resolveSettings } from '../../src/config/settings.js';
-import type { ProbeFinding } from '../../src/core/probe.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import type { Report } from '../../src/model/index.js';
 import { makeStyle, renderText } from '../../src/report/text.js';
@@ -60,7 +59,7 @@ async function run(s: Scenario, o: { staticCredentials?: boolean } = {}) {
       o.staticCredentials === false ? {} : { credentials: DEMO_CREDENTIALS },
     );
     const text = renderText(d.report, d.env, makeStyle(false));
-    return { report: d.report, text, world };
+    return { report: d.report, text, world, runs: d.runs, env: d.env };
   } finally {
     await world.stop();
   }
@@ -107,15 +106,11 @@ describe('demo scenarios', () => {
   });
 
   it('metrics: TLS, clock and credentials gauges from the outcomes, no secret in the exposition', async () => {
-    const { report } = await run(relocated('tls-weak'));
+    const { report, runs, env } = await run(relocated('tls-weak'));
     const registry = new Registry();
-    const outcome = (prefix: RegExp) => ({
-      findings: report.findings.filter((f) => prefix.test(f.id)) as ProbeFinding[],
-      endpoints: report.endpoints,
-    });
-    tlsEndpoints.declareMetrics!(registry)(outcome(/^(tls|dns|proxy)\./), {} as never);
-    clockSkew.declareMetrics!(registry)(outcome(/^clock\./), {} as never);
-    credentials.declareMetrics!(registry)(outcome(/^credentials\./), {} as never);
+    // Each probe's metrics from its own outcome of the run, as the agent sets them.
+    const outcome = (id: string) => runs.find((r) => r.probe === id)!.outcome;
+    for (const p of [tlsEndpoints, clockSkew, credentials]) p.declareMetrics!(registry)(outcome(p.id), env);
     const text = await registry.metrics();
     const ep = `127.0.0.1:${report.endpoints[0]!.port}`;
     expect(text).toContain(`cloudhsm_tls_protocol_accepted{endpoint="${ep}",version="TLSv1"} 1`);
@@ -125,7 +120,8 @@ describe('demo scenarios', () => {
     );
     expect(text).toContain(`cloudhsm_tls_version_info{endpoint="${ep}",version="TLSv1.2"} 1`);
     expect(text).toContain(`cloudhsm_tls_intercepted{endpoint="${ep}"} 0`);
-    expect(text).toMatch(/cloudhsm_clock_skew_seconds -?\d/);
+    const skewMs = byId(report, 'clock.skew')[0]!.evidence.skewMs as number;
+    expect(text).toContain(`cloudhsm_clock_skew_seconds ${skewMs / 1000}\n`);
     noSecrets(text);
   });
 

@@ -1,13 +1,14 @@
 // TLS to the AWS endpoints hsmwatch and the CloudHSM client path depend on: DNS, proxy, negotiated
 // protocol and suite, accepted versions, certificate chain and interception.
 
-import { finding } from '../src/core/findings.js';
-import { defineProbe } from '../src/core/probe.js';
-import type { EndpointRecord, Finding } from '../src/model/index.js';
-import { checkEndpoint, TLS_FINDINGS, type TlsFindingId } from '../src/tls/check.js';
-import { checkOptionsFrom, endpointSet } from '../src/tls/endpoint-set.js';
-import { mapLimit } from '../src/util/concurrency.js';
-import { declareTlsEndpointMetrics } from './support/tls-metrics.js';
+import { finding } from '../../src/core/findings.js';
+import { defineProbe } from '../../src/core/probe.js';
+import type { EndpointRecord } from '../../src/model/index.js';
+import { type CheckOptions, checkOptionsFrom, endpointSet } from '../../src/tls/endpoint-set.js';
+import { mapLimit } from '../../src/util/concurrency.js';
+import { declareTlsEndpointMetrics } from '../support/tls-metrics.js';
+import { checkEndpoint } from './check.js';
+import { TLS_FINDINGS } from './findings.js';
 
 export const tlsEndpoints = defineProbe({
   id: 'tls-endpoints',
@@ -22,7 +23,7 @@ export const tlsEndpoints = defineProbe({
   async run(ctx) {
     const { settings, env } = ctx;
     const set = endpointSet(settings, env.region!);
-    let opts: ReturnType<typeof checkOptionsFrom>;
+    let opts: CheckOptions;
     try {
       opts = checkOptionsFrom(settings, ctx.signal);
     } catch (e) {
@@ -35,7 +36,7 @@ export const tlsEndpoints = defineProbe({
             `cannot read the CA bundle: ${(e as Error).message}`,
             {},
             'fix caBundle / AWS_CA_BUNDLE to point at a readable PEM file',
-          ) as Finding & { id: TlsFindingId },
+          ),
         ],
       };
     }
@@ -59,7 +60,7 @@ export const tlsEndpoints = defineProbe({
       return r;
     });
     return {
-      findings: results.flatMap((r) => r.findings) as Array<Finding & { id: TlsFindingId }>,
+      findings: results.flatMap((r) => r.findings),
       endpoints: results.map((r) => r.record).filter((r): r is EndpointRecord => r !== null),
     };
   },

@@ -1,0 +1,153 @@
+// The one table of AWS operations hsmwatch calls, all read-only. The IAM policy (`hsmwatch
+// iam-policy`), the permissions check, the snapshot's keys and their list fields, and the discovery
+// reads are derived from it: an operation is added here or nowhere.
+
+export type AwsService = 'cloudhsmv2' | 'ec2' | 'sts';
+
+export interface OperationSpec {
+  service: AwsService;
+  /** The IAM action that grants it. */
+  action: string;
+  /** EC2 answers DryRun with DryRunOperation or UnauthorizedOperation: a permission check that reads nothing. */
+  dryRun: boolean;
+  /** The list field of its answer, kept in the snapshot under `service:Operation`; null: not stored. */
+  listField: string | null;
+  /** Which step calls it. */
+  usedBy: 'discovery: clusters' | 'discovery: VPC' | 'identity check';
+  /** What hsmwatch reads with it, for the policy and for a denied call's finding. */
+  why: string;
+}
+
+export const AWS_OPERATIONS = {
+  DescribeClusters: {
+    service: 'cloudhsmv2',
+    action: 'cloudhsm:DescribeClusters',
+    dryRun: false,
+    listField: 'Clusters',
+    usedBy: 'discovery: clusters',
+    why: 'clusters, HSMs and their ENIs',
+  },
+  DescribeInstances: {
+    service: 'ec2',
+    action: 'ec2:DescribeInstances',
+    dryRun: true,
+    listField: 'Reservations',
+    usedBy: 'discovery: VPC',
+    why: "the client instance's ENIs",
+  },
+  DescribeNetworkInterfaces: {
+    service: 'ec2',
+    action: 'ec2:DescribeNetworkInterfaces',
+    dryRun: true,
+    listField: 'NetworkInterfaces',
+    usedBy: 'discovery: VPC',
+    why: 'security groups of the client and HSM ENIs',
+  },
+  DescribeSecurityGroups: {
+    service: 'ec2',
+    action: 'ec2:DescribeSecurityGroups',
+    dryRun: true,
+    listField: 'SecurityGroups',
+    usedBy: 'discovery: VPC',
+    why: 'security group rules on the path',
+  },
+  DescribeSubnets: {
+    service: 'ec2',
+    action: 'ec2:DescribeSubnets',
+    dryRun: true,
+    listField: 'Subnets',
+    usedBy: 'discovery: VPC',
+    why: 'subnets of the client and the HSMs',
+  },
+  DescribeNetworkAcls: {
+    service: 'ec2',
+    action: 'ec2:DescribeNetworkAcls',
+    dryRun: true,
+    listField: 'NetworkAcls',
+    usedBy: 'discovery: VPC',
+    why: 'network ACLs on the path',
+  },
+  DescribeRouteTables: {
+    service: 'ec2',
+    action: 'ec2:DescribeRouteTables',
+    dryRun: true,
+    listField: 'RouteTables',
+    usedBy: 'discovery: VPC',
+    why: 'routes both ways, private cluster subnets',
+  },
+  DescribeVpcPeeringConnections: {
+    service: 'ec2',
+    action: 'ec2:DescribeVpcPeeringConnections',
+    dryRun: true,
+    listField: 'VpcPeeringConnections',
+    usedBy: 'discovery: VPC',
+    why: 'peering for cross-VPC clients',
+  },
+  GetManagedPrefixListEntries: {
+    service: 'ec2',
+    action: 'ec2:GetManagedPrefixListEntries',
+    dryRun: true,
+    // Kept per prefix list id: { "pl-…": { Entries: [...] } }.
+    listField: 'Entries',
+    usedBy: 'discovery: VPC',
+    why: 'prefix lists in rules and routes',
+  },
+  GetCallerIdentity: {
+    service: 'sts',
+    action: 'sts:GetCallerIdentity',
+    dryRun: false,
+    listField: null,
+    usedBy: 'identity check',
+    why: 'which identity the credentials belong to (needs no grant, but an explicit deny blocks it)',
+  },
+} as const satisfies Record<string, OperationSpec>;
+
+export type OperationName = keyof typeof AWS_OPERATIONS;
+type Spec<N extends OperationName> = (typeof AWS_OPERATIONS)[N];
+/** The operations a DryRun request can check. */
+export type DryRunOperation = {
+  [N in OperationName]: Spec<N>['dryRun'] extends true ? N : never;
+}[OperationName];
+/** The operations of one service. */
+export type OperationOf<S extends AwsService> = {
+  [N in OperationName]: Spec<N>['service'] extends S ? N : never;
+}[OperationName];
+/** The snapshot key of an operation: `service:Operation`. */
+export type SnapshotKey<N extends OperationName = OperationName> = `${Spec<N>['service']}:${N}`;
+
+export interface Operation extends OperationSpec {
+  name: OperationName;
+  key: SnapshotKey;
+}
+
+export const OPERATIONS: readonly Operation[] = (Object.keys(AWS_OPERATIONS) as OperationName[]).map(
+  (name) => ({
+    name,
+    key: snapshotKey(name),
+    ...AWS_OPERATIONS[name],
+  }),
+);
+
+export function snapshotKey<N extends OperationName>(name: N): SnapshotKey<N> {
+  return `${AWS_OPERATIONS[name].service}:${name}` as SnapshotKey<N>;
+}
+
+/** The IAM action of a snapshot key, if hsmwatch calls that operation. */
+export function actionFor(key: string): string | undefined {
+  return OPERATIONS.find((o) => o.key === key)?.action;
+}
+
+/** The least-privilege policy document: every action above, read-only. */
+export function iamPolicy(): { Version: string; Statement: Array<Record<string, unknown>> } {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'HsmwatchReadOnly',
+        Effect: 'Allow',
+        Action: [...new Set(OPERATIONS.map((o) => o.action))].sort(),
+        Resource: '*',
+      },
+    ],
+  };
+}
