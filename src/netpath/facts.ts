@@ -1,17 +1,18 @@
 // The VPC facts the evaluator reads, normalised once from the snapshot's AWS answers (PascalCase, as
 // the API returns them). Fields of the wrong type are treated as absent, never trusted. Pure.
+import { AWS_OPERATIONS, type OperationOf, snapshotKey } from '../aws/operations.js';
 import { type Cidr, type CidrSet, cidrSet, parseCidr } from './cidr.js';
 
 /** Snapshot keys the path checks read; absent ones make the checks that need them undecidable. */
 export const EC2_KEYS = {
-  instances: 'ec2:DescribeInstances',
-  enis: 'ec2:DescribeNetworkInterfaces',
-  sgs: 'ec2:DescribeSecurityGroups',
-  subnets: 'ec2:DescribeSubnets',
-  nacls: 'ec2:DescribeNetworkAcls',
-  routeTables: 'ec2:DescribeRouteTables',
-  peerings: 'ec2:DescribeVpcPeeringConnections',
-  prefixLists: 'ec2:GetManagedPrefixListEntries',
+  instances: snapshotKey('DescribeInstances'),
+  enis: snapshotKey('DescribeNetworkInterfaces'),
+  sgs: snapshotKey('DescribeSecurityGroups'),
+  subnets: snapshotKey('DescribeSubnets'),
+  nacls: snapshotKey('DescribeNetworkAcls'),
+  routeTables: snapshotKey('DescribeRouteTables'),
+  peerings: snapshotKey('DescribeVpcPeeringConnections'),
+  prefixLists: snapshotKey('GetManagedPrefixListEntries'),
 } as const;
 export type Ec2Key = (typeof EC2_KEYS)[keyof typeof EC2_KEYS];
 
@@ -123,10 +124,11 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 const strs = (v: unknown[]): string[] => v.map(str).filter((s): s is string => s !== null);
 
-function answer(aws: Obj, key: string, field: string): Obj[] | null {
-  const a = aws[key];
+/** The list an operation's stored answer holds, or null when the answer is absent or malformed. */
+function answer(aws: Obj, name: Exclude<OperationOf<'ec2'>, 'GetManagedPrefixListEntries'>): Obj[] | null {
+  const a = aws[snapshotKey(name)];
   if (!isObj(a)) return null;
-  return list(a[field]);
+  return list(a[AWS_OPERATIONS[name].listField]);
 }
 
 function cidrsOf(ranges: unknown, field: string): Cidr[] {
@@ -234,12 +236,12 @@ function lazyIndex<T>(raw: Array<[string, Obj]>, normalise: (o: Obj) => T): Look
 }
 
 export function factsFromSnapshot(aws: Obj, region: string | null): NetFacts {
-  const sgList = answer(aws, EC2_KEYS.sgs, 'SecurityGroups');
-  const naclList = answer(aws, EC2_KEYS.nacls, 'NetworkAcls');
-  const rtList = answer(aws, EC2_KEYS.routeTables, 'RouteTables');
-  const subnetList = answer(aws, EC2_KEYS.subnets, 'Subnets');
-  const peeringList = answer(aws, EC2_KEYS.peerings, 'VpcPeeringConnections');
-  const eniList = answer(aws, EC2_KEYS.enis, 'NetworkInterfaces');
+  const sgList = answer(aws, 'DescribeSecurityGroups');
+  const naclList = answer(aws, 'DescribeNetworkAcls');
+  const rtList = answer(aws, 'DescribeRouteTables');
+  const subnetList = answer(aws, 'DescribeSubnets');
+  const peeringList = answer(aws, 'DescribeVpcPeeringConnections');
+  const eniList = answer(aws, 'DescribeNetworkInterfaces');
   const pl = aws[EC2_KEYS.prefixLists];
   // An absent answer stays null (undecidable), distinct from an empty one.
   return {
