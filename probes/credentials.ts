@@ -1,6 +1,6 @@
 // Credentials and identity: which source of the SDK chain supplied them, who they are
 // (sts:GetCallerIdentity), long-term or temporary, and when they expire. Never prints a key.
-import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
+import type { GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
 import { makeStsClient } from '../src/aws/clients.js';
 import { type CredentialSource, credentialSource } from '../src/aws/credential-source.js';
 import { resolveEndpoint } from '../src/aws/endpoints.js';
@@ -32,7 +32,8 @@ export const credentials = defineProbe({
       src: credentialSource({ profile: settings.profile, staticCredentials: Boolean(env.credentials) }),
       endpoint: resolveEndpoint('sts', settings)?.url ?? 'regional',
     };
-    const client = makeStsClient({
+    const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+    const client = await makeStsClient({
       settings,
       region: env.region!,
       ...(env.credentials ? { credentials: env.credentials } : {}),

@@ -1,17 +1,7 @@
 // Permissions: each read-only IAM action hsmwatch uses — allowed, denied or unknown. EC2 actions are
 // asked with DryRun (DryRunOperation = allowed, UnauthorizedOperation = denied, nothing is read);
 // the others are judged by the outcome of the real call made by discovery or the identity check.
-import {
-  DescribeInstancesCommand,
-  DescribeNetworkAclsCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeRouteTablesCommand,
-  DescribeSecurityGroupsCommand,
-  DescribeSubnetsCommand,
-  DescribeVpcPeeringConnectionsCommand,
-  type EC2Client,
-  GetManagedPrefixListEntriesCommand,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { makeEc2Client } from '../src/aws/clients.js';
 import { classifyAwsError } from '../src/aws/errors.js';
 import { type DryRunOperation, OPERATIONS, type Operation } from '../src/aws/operations.js';
@@ -24,38 +14,46 @@ import { mapLimit } from '../src/util/concurrency.js';
 type Id = 'permissions.action';
 type Verdict = { verdict: 'allowed' | 'denied' | 'unknown'; how: string; code?: string };
 
+type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
+type DryRunRequests = Record<DryRunOperation, (c: EC2Client, signal: AbortSignal) => Promise<unknown>>;
+
 /** One DryRun request per operation that allows it; the table's type makes the list complete. */
-const DRY_RUN: Record<DryRunOperation, (c: EC2Client, signal: AbortSignal) => Promise<unknown>> = {
+const dryRunRequests = (sdk: Ec2Sdk): DryRunRequests => ({
   DescribeInstances: (c, s) =>
-    c.send(new DescribeInstancesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
+    c.send(new sdk.DescribeInstancesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
   DescribeNetworkInterfaces: (c, s) =>
-    c.send(new DescribeNetworkInterfacesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
+    c.send(new sdk.DescribeNetworkInterfacesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
   DescribeSecurityGroups: (c, s) =>
-    c.send(new DescribeSecurityGroupsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
+    c.send(new sdk.DescribeSecurityGroupsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
   DescribeSubnets: (c, s) =>
-    c.send(new DescribeSubnetsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
+    c.send(new sdk.DescribeSubnetsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
   DescribeNetworkAcls: (c, s) =>
-    c.send(new DescribeNetworkAclsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
+    c.send(new sdk.DescribeNetworkAclsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
   DescribeRouteTables: (c, s) =>
-    c.send(new DescribeRouteTablesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
+    c.send(new sdk.DescribeRouteTablesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
   DescribeVpcPeeringConnections: (c, s) =>
-    c.send(new DescribeVpcPeeringConnectionsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
+    c.send(new sdk.DescribeVpcPeeringConnectionsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
   GetManagedPrefixListEntries: (c, s) =>
     c.send(
-      new GetManagedPrefixListEntriesCommand({
+      new sdk.GetManagedPrefixListEntriesCommand({
         DryRun: true,
         PrefixListId: 'pl-00000000000000000',
         MaxResults: 5,
       }),
       { abortSignal: s },
     ),
-};
+});
 
-const isDryRun = (name: string): name is DryRunOperation => name in DRY_RUN;
+const isDryRun = (op: Operation & { name: string }): op is Operation & { name: DryRunOperation } => op.dryRun;
 
-async function byDryRun(ec2: EC2Client, name: DryRunOperation, signal: AbortSignal): Promise<Verdict> {
+async function byDryRun(
+  requests: DryRunRequests,
+  ec2: EC2Client,
+  name: DryRunOperation,
+  signal: AbortSignal,
+): Promise<Verdict> {
   try {
-    await DRY_RUN[name](ec2, signal);
+    await requests[name](ec2, signal);
     return { verdict: 'allowed', how: 'DryRun (the endpoint ran the request)' };
   } catch (e) {
     const f = classifyAwsError(e);
@@ -125,7 +123,8 @@ export const permissions = defineProbe({
   deadlineMs: (settings) => settings.aws.timeoutMs * (settings.aws.maxAttempts + 1) + 2000,
   async run(ctx): Promise<{ findings: ProbeFinding<Id>[] }> {
     const { settings, env } = ctx;
-    const ec2 = makeEc2Client({
+    const requests = dryRunRequests(await import('@aws-sdk/client-ec2'));
+    const ec2 = await makeEc2Client({
       settings,
       region: env.region!,
       ...(env.credentials ? { credentials: env.credentials } : {}),
@@ -134,7 +133,7 @@ export const permissions = defineProbe({
     const noCredentials = identity?.ok === false && identity.kind === 'credentials';
     try {
       const verdicts = await mapLimit(OPERATIONS, 4, async (op) =>
-        isDryRun(op.name) ? await byDryRun(ec2, op.name, ctx.signal) : byRealCall(op, env, identity),
+        isDryRun(op) ? await byDryRun(requests, ec2, op.name, ctx.signal) : byRealCall(op, env, identity),
       );
       return { findings: OPERATIONS.map((op, i) => verdictFinding(op, verdicts[i]!, noCredentials)) };
     } finally {

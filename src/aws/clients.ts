@@ -1,10 +1,6 @@
 // AWS SDK clients with hsmwatch's deadlines, retries and endpoint overrides.
 import { readFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
-import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { STSClient } from '@aws-sdk/client-sts';
-import { NodeHttpHandler } from '@aws-sdk/node-http-handler';
 import { ConfigError, type Service, type Settings } from '../config/settings.js';
 import type { StaticCredentials } from '../model/index.js';
 import { proxyFor } from '../net/proxy.js';
@@ -49,8 +45,9 @@ function httpsAgentFor(
   return ca ? { httpsAgent: new HttpsAgent({ keepAlive: true, ...options }) } : {};
 }
 
-function commonConfig(service: Service, o: AwsClientOptions) {
+async function commonConfig(service: Service, o: AwsClientOptions) {
   const endpoint = resolveEndpoint(service, o.settings);
+  const { NodeHttpHandler } = await import('@aws-sdk/node-http-handler');
   return {
     region: o.region,
     maxAttempts: o.settings.aws.maxAttempts,
@@ -66,7 +63,19 @@ function commonConfig(service: Service, o: AwsClientOptions) {
   };
 }
 
-export const makeCloudHsmClient = (o: AwsClientOptions) =>
-  new CloudHSMV2Client(commonConfig('cloudhsmv2', o));
-export const makeEc2Client = (o: AwsClientOptions) => new EC2Client(commonConfig('ec2', o));
-export const makeStsClient = (o: AwsClientOptions) => new STSClient(commonConfig('sts', o));
+// The SDK is loaded on the first client made: it is most of hsmwatch's start-up time and memory, and
+// `analyze`, `diagnose --hsm-ip` and the usage errors never need it.
+export async function makeCloudHsmClient(o: AwsClientOptions) {
+  const { CloudHSMV2Client } = await import('@aws-sdk/client-cloudhsm-v2');
+  return new CloudHSMV2Client(await commonConfig('cloudhsmv2', o));
+}
+
+export async function makeEc2Client(o: AwsClientOptions) {
+  const { EC2Client } = await import('@aws-sdk/client-ec2');
+  return new EC2Client(await commonConfig('ec2', o));
+}
+
+export async function makeStsClient(o: AwsClientOptions) {
+  const { STSClient } = await import('@aws-sdk/client-sts');
+  return new STSClient(await commonConfig('sts', o));
+}

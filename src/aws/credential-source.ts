@@ -38,6 +38,16 @@ function iniSections(path: string): Map<string, Record<string, string>> {
   return out;
 }
 
+/** The region of the shared-config profile, read as the SDK reads it (no SDK needed for that). */
+export function profileRegion(
+  profile: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
+  const name = profile ?? env.AWS_PROFILE ?? 'default';
+  const config = iniSections(env.AWS_CONFIG_FILE ?? join(homedir(), '.aws', 'config')).get(name) ?? {};
+  return config.region || null;
+}
+
 export function credentialSource(
   o: { profile?: string | undefined; staticCredentials: boolean },
   env: NodeJS.ProcessEnv = process.env,

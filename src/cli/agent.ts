@@ -1,12 +1,5 @@
 // `hsmwatch agent`: the daemon. The flags are here; the daemon itself is src/agent.
-import { validateConfig } from '../config/settings.js';
-import {
-  type CommandModule,
-  type DiagnoseArgs,
-  settingsFromArgs,
-  version,
-  withDiagnoseOptions,
-} from './shared.js';
+import { type CommandModule, type DiagnoseArgs, version, withDiagnoseOptions } from './shared.js';
 
 interface AgentArgs extends DiagnoseArgs {
   'web.listen-address'?: string | undefined;
@@ -46,9 +39,11 @@ export const agentCommand: CommandModule = (y, { handle }) =>
         .example('$0 agent', 'discover the cluster(s) and serve metrics on :10223')
         .example('$0 agent --config /etc/hsmwatch/config.yaml --web.config.file /etc/hsmwatch/web.yaml', ''),
     handle(async (argv: AgentArgs) => {
-      const [{ runAgent }, { PROBES }] = await Promise.all([
+      const [{ runAgent }, { PROBES }, { validateConfig }, { settingsFromArgs }] = await Promise.all([
         import('../agent/index.js'),
         import('../../probes/index.js'),
+        import('../config/settings.js'),
+        import('./settings-args.js'),
       ]);
       const web: Record<string, unknown> = {};
       if (argv['web.listen-address'] !== undefined) web.listenAddress = argv['web.listen-address'];

@@ -1,7 +1,6 @@
 // `hsmwatch analyze <file>`: every static check (security groups, NACLs, routes) on a snapshot, offline.
-import { resolveSettings, UsageError, validateConfig } from '../config/settings.js';
-import { readSnapshotFile, SnapshotError } from '../snapshot/read.js';
-import { type CommandModule, type Io, printDiagnosis, probeSelection } from './shared.js';
+import { UsageError } from '../config/errors.js';
+import { type CommandModule, type Io, probeSelection } from './shared.js';
 
 export interface AnalyzeArgs {
   file: string;
@@ -18,6 +17,12 @@ export async function runAnalyze(argv: AnalyzeArgs, io: Io): Promise<number> {
   if (argv.output !== undefined) flags.output = argv.output;
   if (argv['cluster-id'] !== undefined) flags.clusterIds = argv['cluster-id'];
   if (argv.strict !== undefined) flags.strict = argv.strict;
+  const [{ resolveSettings, validateConfig }, { readSnapshotFile, SnapshotError }, { printDiagnosis }] =
+    await Promise.all([
+      import('../config/settings.js'),
+      import('../snapshot/read.js'),
+      import('./settings-args.js'),
+    ]);
   const settings = resolveSettings(validateConfig(flags, 'command line', true));
   const ephemeral = argv['ephemeral-ports'] ? parseEphemeralRange(argv['ephemeral-ports']) : undefined;
   let snapshot: ReturnType<typeof readSnapshotFile>;

@@ -1,18 +1,8 @@
 // `hsmwatch demo`: a simulated cluster on loopback, diagnosed through the normal code path.
 
-import { wantColour } from '../report/text.js';
-import { IN_NETNS_ENV, netnsSupport, rerunInNamespace, setupNamespace } from '../sim/netns.js';
-import { listScenarios, loadScenario, loadScenarioFile, type Scenario } from '../sim/scenario.js';
+import type { Scenario } from '../sim/scenario.js';
 import { makeProgress } from './progress.js';
-import {
-  type CommandModule,
-  type DiagnoseArgs,
-  EXIT,
-  type Io,
-  printDiagnosis,
-  settingsFromArgs,
-  withDiagnoseOptions,
-} from './shared.js';
+import { type CommandModule, type DiagnoseArgs, EXIT, type Io, withDiagnoseOptions } from './shared.js';
 
 interface DemoArgs extends DiagnoseArgs {
   scenario: string;
@@ -42,6 +32,18 @@ export const demoCommand: CommandModule = (y, { io, handle }) =>
   );
 
 async function runDemo(argv: DemoArgs, io: Io): Promise<number> {
+  const [
+    { listScenarios, loadScenario, loadScenarioFile },
+    netns,
+    { settingsFromArgs, printDiagnosis },
+    { wantColour },
+  ] = await Promise.all([
+    import('../sim/scenario.js'),
+    import('../sim/netns.js'),
+    import('./settings-args.js'),
+    import('../report/text.js'),
+  ]);
+  const { IN_NETNS_ENV, netnsSupport, rerunInNamespace, setupNamespace } = netns;
   if (argv.list) {
     for (const s of listScenarios()) io.stdout.write(`${s.name.padEnd(22)} ${s.description}\n`);
     return EXIT.ok;

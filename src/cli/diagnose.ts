@@ -1,24 +1,18 @@
 // `hsmwatch diagnose`: discover the cluster, check every HSM and port once, print the report.
-import { wantColour } from '../report/text.js';
 import { makeProgress } from './progress.js';
-import {
-  type CommandModule,
-  type DiagnoseArgs,
-  type Io,
-  printDiagnosis,
-  settingsFromArgs,
-  withDiagnoseOptions,
-} from './shared.js';
+import { type CommandModule, type DiagnoseArgs, type Io, withDiagnoseOptions } from './shared.js';
 
 export async function runDiagnose(argv: DiagnoseArgs, io: Io): Promise<number> {
+  // Loaded on use, so --help and usage errors stay quick.
+  const [{ settingsFromArgs, printDiagnosis }, { wantColour }, { diagnose }, { PROBES }] = await Promise.all([
+    import('./settings-args.js'),
+    import('../report/text.js'),
+    import('../diagnosis/diagnose.js'),
+    import('../../probes/index.js'),
+  ]);
   const settings = settingsFromArgs(argv);
   const progress = makeProgress(io.stderr, wantColour(io.stderr));
   try {
-    // Loaded on use: the probes and the AWS SDK take most of the start-up time.
-    const [{ diagnose }, { PROBES }] = await Promise.all([
-      import('../diagnosis/diagnose.js'),
-      import('../../probes/index.js'),
-    ]);
     const d = await diagnose(settings, PROBES, { progress: progress.update });
     progress.done();
     return printDiagnosis(d, settings, io);

@@ -1,70 +1,13 @@
-// The hsmwatch command line: the composition root. Each command is a module of its own (flags, help,
-// handler); main() is exported and parses nothing at import time.
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { ConfigError, UsageError } from '../config/settings.js';
-import { agentCommand } from './agent.js';
-import { analyzeCommand } from './analyze.js';
-import { demoCommand } from './demo.js';
-import { diagnoseCommand } from './diagnose.js';
-import { iamPolicyCommand } from './iam-policy.js';
-import { type CliContext, type CommandModule, EXIT, type Io, version } from './shared.js';
-import { snapshotCommand } from './snapshot.js';
-import { tlsCommand } from './tls.js';
+// The hsmwatch entry point. main() is exported and parses nothing at import time; `--version` is
+// answered before the argument parser is even loaded (a whole-process figure in BENCHMARKS.md).
+import { version } from './shared.js';
 
-const COMMANDS: readonly CommandModule[] = [
-  diagnoseCommand,
-  demoCommand,
-  snapshotCommand,
-  analyzeCommand,
-  tlsCommand,
-  iamPolicyCommand,
-  agentCommand,
-];
-
-class UsageAbort extends Error {}
-
-export function buildCli(args: string[], io: Io, setExit: (code: number) => void) {
-  const ctx: CliContext = {
-    io,
-    handle: (run) => async (argv) => {
-      try {
-        setExit(await run(argv));
-      } catch (e) {
-        if (e instanceof ConfigError || e instanceof UsageError) {
-          io.stderr.write(`hsmwatch: ${e.message}\n`);
-          setExit(EXIT.usage);
-        } else {
-          io.stderr.write(`hsmwatch: internal error: ${(e as Error)?.stack ?? e}\n`);
-          setExit(EXIT.failed);
-        }
-      }
-    },
-  };
-  let y = yargs(args)
-    .scriptName('hsmwatch')
-    .usage('$0 <command> [options]\n\nConnectivity and TLS diagnostics for AWS CloudHSM clients.');
-  for (const add of COMMANDS) y = add(y, ctx);
-  return y
-    .example('$0 diagnose', 'check this instance against its cluster(s)')
-    .example('$0 demo --scenario hsm-down', 'see a report without an AWS account')
-    .demandCommand(1, 'name a command (see --help)')
-    .strict()
-    .recommendCommands()
-    .version(version())
-    .help()
-    .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((msg, err) => {
-      if (err) throw err;
-      io.stderr.write(`hsmwatch: ${msg}\nRun 'hsmwatch --help' for usage.\n`);
-      setExit(EXIT.usage);
-      // yargs would still run the command's handler after a failed validation unless we throw.
-      throw new UsageAbort();
-    });
-}
-
-export async function main(args: string[] = hideBin(process.argv)): Promise<void> {
+export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
+  if (args.length === 1 && args[0] === '--version') {
+    process.stdout.write(`${version()}\n`);
+    return;
+  }
+  const { buildCli, UsageAbort } = await import('./parser.js');
   const io = { stdout: process.stdout, stderr: process.stderr };
   let code = 0;
   try {

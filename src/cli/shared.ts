@@ -1,11 +1,8 @@
 // What every command module shares: the exit codes, the streams, the options of the commands that
-// discover and probe, and how a diagnosis is printed. Light on purpose: no AWS SDK, no probe.
+// discover and probe. Light on purpose: `--version` and `--help` load this and yargs, nothing else
+// (no config schema, no probe, no AWS SDK); handlers load what they need when they run.
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { loadConfigFile, resolveSettings, type Settings, validateConfig } from '../config/settings.js';
-import type { Diagnosis } from '../diagnosis/diagnose.js';
-import { exitCodeFor } from '../report/build.js';
-import { makeStyle, renderText, wantColour } from '../report/text.js';
 import { packageRoot } from '../util/paths.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -129,33 +126,4 @@ export function probeSelection(argv: Pick<DiagnoseArgs, 'probe' | 'skip-probe'>)
       ...(argv['skip-probe'] ? { skip: argv['skip-probe'] } : {}),
     },
   };
-}
-
-/** Config file, then flags; both validated by the same schema. */
-export function settingsFromArgs(argv: DiagnoseArgs, ...extra: Parameters<typeof resolveSettings>): Settings {
-  const file = argv.config ? loadConfigFile(argv.config) : {};
-  const flags: Record<string, unknown> = probeSelection(argv);
-  const set = (key: string, v: unknown) => {
-    if (v !== undefined) flags[key] = v;
-  };
-  set('output', argv.output);
-  set('region', argv.region);
-  set('profile', argv.profile);
-  set('clusterIds', argv['cluster-id']);
-  set('hsmIps', argv['hsm-ip']);
-  set('ports', argv.ports);
-  set('timeout', argv.timeout);
-  set('concurrency', argv.concurrency);
-  set('strict', argv.strict);
-  set('endpointUrl', argv['endpoint-url']);
-  return resolveSettings(file, ...extra, validateConfig(flags, 'command line', true));
-}
-
-export function printDiagnosis(d: Diagnosis, settings: Settings, io: Io): number {
-  if (settings.output === 'json') {
-    io.stdout.write(`${JSON.stringify(d.report, null, 2)}\n`);
-  } else {
-    io.stdout.write(renderText(d.report, d.env, makeStyle(wantColour(io.stdout))));
-  }
-  return exitCodeFor(d.report, settings.strict);
 }

@@ -1,19 +1,16 @@
 // `hsmwatch snapshot`: capture what discovery reads (AWS answers, instance facts) into one JSON file.
 import { writeFileAtomic } from '../util/files.js';
-import {
-  type CommandModule,
-  type DiagnoseArgs,
-  type Io,
-  settingsFromArgs,
-  withDiagnoseOptions,
-} from './shared.js';
+import { type CommandModule, type DiagnoseArgs, type Io, withDiagnoseOptions } from './shared.js';
 
 export async function runSnapshot(
   argv: DiagnoseArgs & { out?: string | undefined },
   io: Io,
 ): Promise<number> {
+  const [{ settingsFromArgs }, { discover }] = await Promise.all([
+    import('./settings-args.js'),
+    import('../discovery/index.js'),
+  ]);
   const settings = settingsFromArgs(argv);
-  const { discover } = await import('../discovery/index.js');
   const env = await discover(settings, { progress: (m) => io.stderr.write(`hsmwatch: ${m}\n`) });
   for (const f of env.findings.filter((x) => x.status !== 'pass')) {
     io.stderr.write(`hsmwatch: ${f.status} ${f.id} ${f.target}: ${f.message}\n`);

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { ConfigError } from './errors.js';
 import { DEFAULT_PORTS, parsePortSpec } from './ports.js';
 
 export const SERVICES = ['cloudhsmv2', 'ec2', 'sts'] as const;
@@ -89,14 +90,7 @@ export const DEFAULTS: Settings = {
   web: { listenAddress: ':10223', configFile: undefined },
 };
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-}
-
-/** A request that cannot be carried out as given (exit 2), found after parsing. */
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-}
+export { ConfigError, UsageError } from './errors.js';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const r = parseDuration(v);

@@ -248,19 +248,3 @@ function referencedPrefixLists(aws: Record<string, unknown>): Set<string> {
     for (const r of t.Routes ?? []) if (r.DestinationPrefixListId) ids.add(r.DestinationPrefixListId);
   return ids;
 }
-
-/** The client's ephemeral port range as the kernel hands it out. */
-export async function readEphemeralRange(
-  path = '/proc/sys/net/ipv4/ip_local_port_range',
-): Promise<{ from: number; to: number; source: string } | undefined> {
-  try {
-    const { readFile } = await import('node:fs/promises');
-    const m = /^\s*(\d+)\s+(\d+)\s*$/.exec(await readFile(path, 'utf8'));
-    if (!m) return undefined;
-    const from = Number(m[1]);
-    const to = Number(m[2]);
-    return from >= 1 && to <= 65535 && from <= to ? { from, to, source: path } : undefined;
-  } catch {
-    return undefined;
-  }
-}

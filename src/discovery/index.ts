@@ -1,7 +1,7 @@
 // Discovery: who am I (IMDS), which region, which clusters and HSM addresses to check, and the VPC
 // as EC2 describes it. Yields the typed Environment the probes read, with discovery's own findings.
-import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
 import { makeCloudHsmClient, makeEc2Client } from '../aws/clients.js';
+import { profileRegion } from '../aws/credential-source.js';
 import { resolveEndpoint } from '../aws/endpoints.js';
 import { describeFailure } from '../aws/errors.js';
 import { snapshotKey } from '../aws/operations.js';
@@ -11,6 +11,7 @@ import { finding } from '../core/findings.js';
 import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../model/index.js';
 import { emptySnapshot, type Snapshot } from '../snapshot/format.js';
 import { clustersToTargets, targetsFromIps } from './clusters.js';
+import { readEphemeralRange } from './ephemeral.js';
 import { readInstanceMetadata } from './imds.js';
 import { vpcEstate } from './vpc.js';
 
@@ -50,7 +51,7 @@ export async function discover(settings: Settings, o: DiscoverOptions = {}): Pro
   if (region && (client || clusters.length > 0)) {
     progress('reading the VPC network configuration (EC2)');
     const { discoverEc2 } = await import('./ec2.js');
-    const ec2Api = makeEc2Client({
+    const ec2Api = await makeEc2Client({
       settings,
       region,
       ...(o.credentials ? { credentials: o.credentials } : {}),
@@ -69,7 +70,7 @@ export async function discover(settings: Settings, o: DiscoverOptions = {}): Pro
       ec2Api.destroy();
     }
   }
-  const ephemeralPorts = await (await import('./ec2.js')).readEphemeralRange();
+  const ephemeralPorts = await readEphemeralRange();
   findings.push(...targetFindings(targets, findings));
   const discovery: DiscoveryStatus = {
     hsmsListed: settings.hsmIps.length > 0 || found.read?.result === 'ok',
@@ -197,7 +198,7 @@ async function discoverClusters(
   }
   o.progress?.(`asking CloudHSM for clusters in ${region}`);
   const { describeAllClusters } = await import('./cloudhsm.js');
-  const api = makeCloudHsmClient({
+  const api = await makeCloudHsmClient({
     settings,
     region,
     ...(o.credentials ? { credentials: o.credentials } : {}),
@@ -308,15 +309,8 @@ async function resolveRegion(settings: Settings, client: ClientInfo | null): Pro
   const fromEnv =
     settings.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? client?.region;
   if (fromEnv) return fromEnv;
-  // Last: the region of the shared config profile, as the SDK reads it.
-  try {
-    const probe = new CloudHSMV2Client({});
-    const r = await probe.config.region();
-    probe.destroy();
-    return r || null;
-  } catch {
-    return null;
-  }
+  // Last: the region of the shared config profile.
+  return profileRegion(settings.profile);
 }
 
 /**

@@ -17,8 +17,11 @@ export function runCli(
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...o.env };
+    // A key given as undefined is removed from the child's environment.
+    for (const [k, v] of Object.entries(o.env ?? {})) if (v === undefined) delete env[k];
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...o.env },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,0 +1,36 @@
+// Settings from the command line and the config file, and how a diagnosis is printed: what the
+// handlers of the discovering commands load when they run.
+import { loadConfigFile, resolveSettings, type Settings, validateConfig } from '../config/settings.js';
+import type { Diagnosis } from '../diagnosis/diagnose.js';
+import { exitCodeFor } from '../report/build.js';
+import { makeStyle, renderText, wantColour } from '../report/text.js';
+import { type DiagnoseArgs, type Io, probeSelection } from './shared.js';
+
+/** Config file, then flags; both validated by the same schema. */
+export function settingsFromArgs(argv: DiagnoseArgs, ...extra: Parameters<typeof resolveSettings>): Settings {
+  const file = argv.config ? loadConfigFile(argv.config) : {};
+  const flags: Record<string, unknown> = probeSelection(argv);
+  const set = (key: string, v: unknown) => {
+    if (v !== undefined) flags[key] = v;
+  };
+  set('output', argv.output);
+  set('region', argv.region);
+  set('profile', argv.profile);
+  set('clusterIds', argv['cluster-id']);
+  set('hsmIps', argv['hsm-ip']);
+  set('ports', argv.ports);
+  set('timeout', argv.timeout);
+  set('concurrency', argv.concurrency);
+  set('strict', argv.strict);
+  set('endpointUrl', argv['endpoint-url']);
+  return resolveSettings(file, ...extra, validateConfig(flags, 'command line', true));
+}
+
+export function printDiagnosis(d: Diagnosis, settings: Settings, io: Io): number {
+  if (settings.output === 'json') {
+    io.stdout.write(`${JSON.stringify(d.report, null, 2)}\n`);
+  } else {
+    io.stdout.write(renderText(d.report, d.env, makeStyle(wantColour(io.stdout))));
+  }
+  return exitCodeFor(d.report, settings.strict);
+}

@@ -1,0 +1,67 @@
+// What a command loads is what its user waits for: the AWS SDK (~0.5 s, ~77 MB here) only when an AWS
+// call is made, the config schema only when there is a config to read, the argument parser not even
+// for --version. Checked on the built CLI with a module-load tracer (test/support/trace-imports.mjs).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+
+const tracer = fileURLToPath(new URL('../support/trace-imports.mjs', import.meta.url));
+const healthy = fileURLToPath(new URL('../scenarios/netpath/np-healthy.json', import.meta.url));
+
+async function loaded(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const file = join(mkdtempSync(join(tmpdir(), 'hsmwatch-trace-')), 'modules.txt');
+  const r = await runCli(args, {
+    env: { NODE_OPTIONS: `--import ${tracer}`, HSMWATCH_TRACE_IMPORTS: file, ...env },
+  });
+  const modules = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  return {
+    code: r.code,
+    modules,
+    has: (pkg: string) => modules.some((m) => m.includes(`/node_modules/${pkg}`)),
+  };
+}
+
+describe('lazy loading', () => {
+  it('--version loads neither the argument parser, the config schema nor the SDK', async () => {
+    const r = await loaded(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.modules.length).toBeGreaterThan(0);
+    for (const pkg of ['yargs', 'zod', 'yaml', '@aws-sdk/']) expect(r.has(pkg)).toBe(false);
+  });
+
+  it('--help and usage errors load the parser only', async () => {
+    for (const args of [['--help'], ['diagnose', '--no-such-flag']]) {
+      const r = await loaded(args);
+      expect(r.has('yargs')).toBe(true);
+      for (const pkg of ['zod', 'yaml', '@aws-sdk/', 'undici']) expect(r.has(pkg)).toBe(false);
+    }
+  });
+
+  it('analyze and diagnose --hsm-ip do not load the AWS SDK', async () => {
+    const analyze = await loaded(['analyze', healthy]);
+    expect(analyze.code).toBe(0);
+    expect(analyze.has('@aws-sdk/')).toBe(false);
+    // No region known: only the HSM-side probes can run, and none of them needs AWS.
+    const diagnose = await loaded(['diagnose', '--hsm-ip', '127.0.0.1', '--timeout', '300ms'], {
+      AWS_REGION: undefined,
+    });
+    expect(diagnose.modules.some((m) => m.includes('/probes/hsm-reachability.js'))).toBe(true);
+    expect(diagnose.has('@aws-sdk/')).toBe(false);
+  });
+
+  it('the tracer does see the SDK when an AWS call is made', async () => {
+    const r = await loaded([
+      'diagnose',
+      '--hsm-ip',
+      '127.0.0.1',
+      '--probe',
+      'credentials',
+      '--endpoint-url',
+      'http://127.0.0.1:9',
+    ]);
+    expect(r.has('@aws-sdk/client-sts')).toBe(true);
+  });
+});
