@@ -1,8 +1,8 @@
 // Settings: defaults < YAML config file < command-line flags. Every flag has a config key; the same
 // schema validates both, so a bad value names the field (or flag) and the reason.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
@@ -256,6 +256,9 @@ export function validateConfig(raw: unknown, where: string, fromFlags = false): 
   return r.data;
 }
 
+// The YAML parser is loaded when there is a file to read (synchronously: SIGHUP reloads are sync).
+const yaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml');
+
 export function loadConfigFile(path: string): ConfigValues {
   let text: string;
   try {
@@ -266,7 +269,7 @@ export function loadConfigFile(path: string): ConfigValues {
   if (text.length > 1_000_000) throw new ConfigError(`${path}: config file larger than 1 MB`);
   let raw: unknown;
   try {
-    raw = parseYaml(text, { maxAliasCount: 100, prettyErrors: true });
+    raw = yaml().parse(text, { maxAliasCount: 100, prettyErrors: true });
   } catch (e) {
     throw new ConfigError(`${path}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }

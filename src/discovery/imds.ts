@@ -1,6 +1,6 @@
 // IMDSv2 over undici: a session token (PUT with TTL), then the instance identity and its ENIs.
 import { existsSync, readFileSync } from 'node:fs';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { ClientEni, ClientInfo } from '../model/index.js';
 
 export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
@@ -62,8 +62,10 @@ export async function readInstanceMetadata(o: ImdsOptions): Promise<ImdsOutcome>
       detail: 'IMDS lookups are disabled (AWS_EC2_METADATA_DISABLED or imds.disabled)',
     };
   const endpoint = imdsEndpoint(o);
+  // Loaded here: off EC2 (IMDS disabled) the HTTP client is never needed.
+  const { Agent, request } = await import('undici');
   const agent = new Agent({ connect: { timeout: o.timeoutMs }, keepAliveTimeout: 1000 });
-  const call = imdsCaller(endpoint, agent, o.timeoutMs);
+  const call = imdsCaller(request, endpoint, agent, o.timeoutMs);
   try {
     const token = await sessionToken(call, endpoint, o);
     if (typeof token !== 'string') return token;
@@ -83,7 +85,12 @@ type ImdsCall = (
 ) => Promise<{ status: number; body: string }>;
 
 /** Every request bounded in time and in size: IMDS answers are small, anything else is not IMDS. */
-function imdsCaller(endpoint: string, agent: Agent, timeoutMs: number): ImdsCall {
+function imdsCaller(
+  request: typeof import('undici').request,
+  endpoint: string,
+  agent: Agent,
+  timeoutMs: number,
+): ImdsCall {
   return async (method, path, headers) => {
     const res = await request(`${endpoint}${path}`, {
       method,

@@ -15,6 +15,8 @@ const HSMS = 28;
 const PORTS = [2223, 2224, 2225];
 const root = packageRoot();
 const bin = join(root, 'bin/hsmwatch.js');
+// BENCH_BEFORE=<checkout with a build>: the same commands of an earlier build, in the same run.
+const before = process.env.BENCH_BEFORE ? join(process.env.BENCH_BEFORE, 'bin/hsmwatch.js') : null;
 const ips = Array.from({ length: HSMS }, (_, i) => `127.0.7.${i + 1}`);
 
 const env: NodeJS.ProcessEnv = {
@@ -94,6 +96,30 @@ try {
       join(root, 'test/scenarios/netpath/np-healthy.json'),
     ]),
   ];
+  if (before) {
+    figures.push(await measure('before: hsmwatch --version', [node, before, '--version']));
+    figures.push(
+      await measure(`before: diagnose --hsm-ip ×${HSMS}, reachability only`, [
+        node,
+        before,
+        'diagnose',
+        ...hsmIps,
+        '--probe',
+        'reachability',
+      ]),
+    );
+    figures.push(
+      await measure(`before: diagnose --hsm-ip ×${HSMS}, every probe`, [node, before, 'diagnose', ...hsmIps]),
+    );
+    figures.push(
+      await measure('before: analyze np-healthy.json', [
+        node,
+        before,
+        'analyze',
+        join(root, 'test/scenarios/netpath/np-healthy.json'),
+      ]),
+    );
+  }
   if (hasNmap)
     figures.push(
       await measure(`nmap -sT -Pn -n -p 2223-2225 ×${HSMS}`, [

@@ -50,6 +50,9 @@ describe('lazy loading', () => {
     });
     expect(diagnose.modules.some((m) => m.includes('/probes/hsm-reachability.js'))).toBe(true);
     expect(diagnose.has('@aws-sdk/')).toBe(false);
+    // IMDS is disabled here and there is no config file: no HTTP client, no YAML parser.
+    expect(diagnose.has('undici')).toBe(false);
+    expect(diagnose.has('yaml')).toBe(false);
   });
 
   it('the tracer does see the SDK when an AWS call is made', async () => {
