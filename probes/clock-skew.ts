@@ -31,7 +31,7 @@ export const clockSkew = defineProbe({
   deadlineMs: (settings, env) =>
     Math.ceil(Math.max(1, endpointSet(settings, env.region ?? 'us-east-1').length) / 3) *
     (settings.tls.timeoutMs * 2 + 2000),
-  declareMetrics: (registry) => declareClockMetrics(registry),
+  declareMetrics: (m) => declareClockMetrics(m),
   async run(ctx): Promise<ProbeOutcome<Id, 'clockSkewMs'>> {
     const { settings, env } = ctx;
     const targets = endpointSet(settings, env.region!).filter((t) => !t.optional);

@@ -25,7 +25,7 @@ export const credentials = defineProbe({
     'credentials.expiry': { summary: 'Temporary credentials are not about to expire.' },
   },
   deadlineMs: (settings) => settings.aws.timeoutMs * (settings.aws.maxAttempts + 1) + 1000,
-  declareMetrics: (registry) => declareCredentialsMetrics(registry),
+  declareMetrics: (m) => declareCredentialsMetrics(m),
   async run(ctx): Promise<ProbeOutcome<Id, 'identity'>> {
     const { settings, env } = ctx;
     const asked: Asked = {

@@ -1,7 +1,7 @@
 // Live reachability: a TCP connect to every HSM address on every configured port.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { formatMs } from '../src/config/duration.js';
 import { LabelPruner } from '../src/core/label-pruner.js';
+import type { MetricsFactory } from '../src/core/metrics.js';
 import { defineProbe, type PathContribution, type ProbeFinding } from '../src/core/probe.js';
 import {
   type ClientEni,
@@ -126,33 +126,29 @@ export const hsmReachability = defineProbe({
     );
     return { findings, paths, facts: { livePaths: paths } };
   },
-  declareMetrics: (registry) => declareReachabilityMetrics(registry),
+  declareMetrics: (m) => declareReachabilityMetrics(m),
 });
 
 const FAILURE_REASONS = ['refused', 'timeout', 'unreachable', 'error'] as const;
 
 /** cloudhsm_hsm_port_up, connect latency and failures per HSM address and port. */
-export function declareReachabilityMetrics(registry: Registry) {
-  const registers = [registry];
+export function declareReachabilityMetrics(m: MetricsFactory) {
   const labelNames = ['cluster', 'hsm', 'ip', 'port'] as const;
-  const up = new Gauge({
+  const up = m.gauge({
     name: 'cloudhsm_hsm_port_up',
     help: 'Whether the last TCP connect to the HSM address and port succeeded (1) or not (0).',
     labelNames,
-    registers,
   });
-  const connect = new Histogram({
+  const connect = m.histogram({
     name: 'cloudhsm_hsm_connect_duration_seconds',
     help: 'Duration of successful TCP connects to the HSM address and port.',
     labelNames,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers,
   });
-  const failures = new Counter({
+  const failures = m.counter({
     name: 'cloudhsm_hsm_probe_failures_total',
     help: 'Failed TCP connects to the HSM address and port by reason: refused, timeout, unreachable, error.',
     labelNames: [...labelNames, 'reason'],
-    registers,
   });
   const upPruner = new LabelPruner();
   const connectPruner = new LabelPruner();

@@ -1,10 +1,10 @@
 // Static path analysis: security groups, network ACLs and routes for every client ENI → HSM
 // address → port, from the VPC estate discovery read alone (so `analyze` and `diagnose` share it).
 
-import { Gauge, type Registry } from 'prom-client';
 import type { Environment } from '../src/core/environment.js';
 import { finding } from '../src/core/findings.js';
 import { LabelPruner } from '../src/core/label-pruner.js';
+import type { MetricsFactory } from '../src/core/metrics.js';
 import { defineProbe, type PathContribution, type ProbeFinding } from '../src/core/probe.js';
 import { type ClientEni, targetLabel } from '../src/model/index.js';
 import type { NetFacts } from '../src/netpath/facts.js';
@@ -149,7 +149,7 @@ export const networkPath = defineProbe({
   produces: ['staticPaths'],
   findings: FINDINGS,
   deadlineMs: () => 10_000,
-  declareMetrics: (registry) => declarePathMetrics(registry),
+  declareMetrics: (m) => declarePathMetrics(m),
   async run(ctx) {
     const { env, settings } = ctx;
     const findings = dataGapFindings(env);
@@ -357,13 +357,12 @@ function privateSubnetFindings(
 }
 
 /** cloudhsm_path_reachable{cluster,hsm,ip,port,client_eni}: 1 reachable, 0 blocked, no series when unknown. */
-export function declarePathMetrics(registry: Registry) {
+export function declarePathMetrics(m: MetricsFactory) {
   const labelNames = ['cluster', 'hsm', 'ip', 'port', 'client_eni'] as const;
-  const reachable = new Gauge({
+  const reachable = m.gauge({
     name: 'cloudhsm_path_reachable',
     help: 'Static verdict of the path from a client ENI to an HSM address and port: 1 reachable, 0 blocked (security groups, network ACLs, routes); absent when undecided.',
     labelNames,
-    registers: [registry],
   });
   const pruner = new LabelPruner();
   return (outcome: { paths?: PathContribution[] }) => {

@@ -1,7 +1,7 @@
 // Metrics of the TLS, clock and credentials probes (names from the product spec). Labels are bounded:
 // endpoint (host:port), version, cipher, pfs — never a message or a credential.
-import { Gauge, type Registry } from 'prom-client';
 import { LabelPruner } from '../../src/core/label-pruner.js';
+import type { MetricsFactory } from '../../src/core/metrics.js';
 import type { ProbeOutcome } from '../../src/core/probe.js';
 import type { EndpointRecord } from '../../src/model/index.js';
 import { VERSIONS } from '../../src/tls/enumerate.js';
@@ -73,14 +73,13 @@ const TLS_ENDPOINT_GAUGES: readonly EndpointGauge[] = [
   },
 ];
 
-export function declareTlsEndpointMetrics(registry: Registry) {
+export function declareTlsEndpointMetrics(m: MetricsFactory) {
   const gauges = TLS_ENDPOINT_GAUGES.map((spec) => ({
     spec,
-    gauge: new Gauge({
+    gauge: m.gauge({
       name: spec.name,
       help: spec.help,
       labelNames: spec.labelNames,
-      registers: [registry],
     }),
     pruner: new LabelPruner(),
   }));
@@ -97,11 +96,10 @@ export function declareTlsEndpointMetrics(registry: Registry) {
   };
 }
 
-export function declareClockMetrics(registry: Registry) {
-  const skew = new Gauge({
+export function declareClockMetrics(m: MetricsFactory) {
+  const skew = m.gauge({
     name: 'cloudhsm_clock_skew_seconds',
     help: "AWS time minus this host's time, from the endpoints' Date header corrected for the round trip.",
-    registers: [registry],
   });
   return (outcome: ProbeOutcome) => {
     const skewMs = outcome.facts?.clockSkewMs;
@@ -110,11 +108,10 @@ export function declareClockMetrics(registry: Registry) {
   };
 }
 
-export function declareCredentialsMetrics(registry: Registry) {
-  const expiry = new Gauge({
+export function declareCredentialsMetrics(m: MetricsFactory) {
+  const expiry = m.gauge({
     name: 'cloudhsm_credentials_expiry_timestamp_seconds',
     help: 'When the temporary AWS credentials in use expire, in Unix seconds (absent for long-term keys).',
-    registers: [registry],
   });
   return (outcome: ProbeOutcome) => {
     const identity = outcome.facts?.identity;

@@ -19,7 +19,7 @@ export const tlsEndpoints = defineProbe({
   deadlineMs: (settings, env) =>
     Math.ceil(endpointSet(settings, env.region ?? 'us-east-1').length / 3) *
     (settings.tls.timeoutMs * 4 + 6000),
-  declareMetrics: (registry) => declareTlsEndpointMetrics(registry),
+  declareMetrics: (m) => declareTlsEndpointMetrics(m),
   async run(ctx) {
     const { settings, env } = ctx;
     const set = endpointSet(settings, env.region!);

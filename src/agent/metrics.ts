@@ -6,6 +6,7 @@ import type { Environment } from '../core/environment.js';
 import type { MetricsUpdater, ProbeDefinition } from '../core/probe.js';
 import type { ProbeRun } from '../core/runner.js';
 import type { Finding, Status } from '../model/index.js';
+import { metricsFactory } from './metrics-factory.js';
 
 /** Value of cloudhsm_finding_status per status: ordered by how much attention it needs. */
 export const FINDING_STATUS_VALUE: Record<Status, number> = { pass: 0, skip: 1, warn: 2, error: 3, fail: 4 };
@@ -130,7 +131,7 @@ export class AgentMetrics {
     this.ready.set(0);
     this.targets.set(0);
     for (const p of o.probes) {
-      const updater = p.declareMetrics?.(this.results);
+      const updater = p.declareMetrics?.(metricsFactory(this.results));
       if (updater) this.updaters.set(p.id, updater);
     }
   }

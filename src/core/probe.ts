@@ -1,10 +1,10 @@
 // The contract every probe in probes/ implements. The engine knows probes only through this type.
-import type { Registry } from 'prom-client';
 import type { Settings } from '../config/settings.js';
 import type { EndpointRecord, Finding, PathContribution } from '../model/index.js';
 import type { Environment } from './environment.js';
 import type { FactName, Facts } from './facts.js';
 import type { FindingCatalogue } from './findings.js';
+import type { MetricsFactory } from './metrics.js';
 
 export type { PathContribution } from '../model/index.js';
 
@@ -52,7 +52,7 @@ export interface ProbeDefinition<
   deadlineMs(settings: Settings, env: Environment): number;
   /** Never throws on expected failures: those are findings. A throw becomes a probe.error finding. */
   run(ctx: ProbeContext<Consumed>): Promise<ProbeOutcome<Id, Produced>>;
-  declareMetrics?(registry: Registry): MetricsUpdater;
+  declareMetrics?(metrics: MetricsFactory): MetricsUpdater;
 }
 
 /**

@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { Gauge, type Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { makeLogger } from '../../src/agent/log.js';
 import { AgentMetrics } from '../../src/agent/metrics.js';
@@ -102,12 +101,11 @@ function fakeProbe(
         o.track.now--;
       }
     },
-    declareMetrics(registry: Registry) {
-      const g = new Gauge({
+    declareMetrics(m) {
+      const g = m.gauge({
         name: `fake_${id.replace(/-/g, '_')}_up`,
         help: 'fake',
         labelNames: ['ip'],
-        registers: [registry],
       });
       const pruner = new LabelPruner();
       return (outcome) => {

@@ -53,6 +53,8 @@ describe('lazy loading', () => {
     // IMDS is disabled here and there is no config file: no HTTP client, no YAML parser.
     expect(diagnose.has('undici')).toBe(false);
     expect(diagnose.has('yaml')).toBe(false);
+    // Metrics are the agent's: the probes declare theirs through the engine's factory.
+    expect(diagnose.has('prom-client')).toBe(false);
   });
 
   it('the tracer does see the SDK when an AWS call is made', async () => {

@@ -25,8 +25,9 @@ describe('cloudhsm_path_reachable', () => {
   it('is 1 reachable, 0 blocked, absent when unknown, and drops paths that went away', async () => {
     const { Registry } = await import('prom-client');
     const { declarePathMetrics } = await import('../../probes/network-path.js');
+    const { metricsFactory } = await import('../../src/agent/metrics-factory.js');
     const registry = new Registry();
-    const update = declarePathMetrics(registry);
+    const update = declarePathMetrics(metricsFactory(registry));
     const path = (eniIp: string, verdict: 'reachable' | 'blocked' | 'unknown') => ({
       clusterId: 'cluster-a',
       hsmId: 'hsm-a',

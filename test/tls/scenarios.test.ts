@@ -10,6 +10,7 @@ import { clockSkew } from '../../probes/clock-skew.js';
 import { credentials } from '../../probes/credentials.js';
 import { PROBES } from '../../probes/index.js';
 import { tlsEndpoints } from '../../probes/tls-endpoints/index.js';
+import { metricsFactory } from '../../src/agent/metrics-factory.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import type { Report } from '../../src/model/index.js';
@@ -110,7 +111,8 @@ describe('demo scenarios', () => {
     const registry = new Registry();
     // Each probe's metrics from its own outcome of the run, as the agent sets them.
     const outcome = (id: string) => runs.find((r) => r.probe === id)!.outcome;
-    for (const p of [tlsEndpoints, clockSkew, credentials]) p.declareMetrics!(registry)(outcome(p.id), env);
+    for (const p of [tlsEndpoints, clockSkew, credentials])
+      p.declareMetrics!(metricsFactory(registry))(outcome(p.id), env);
     const text = await registry.metrics();
     const ep = `127.0.0.1:${report.endpoints[0]!.port}`;
     expect(text).toContain(`cloudhsm_tls_protocol_accepted{endpoint="${ep}",version="TLSv1"} 1`);
