@@ -132,11 +132,6 @@ export function snapshotKey<N extends OperationName>(name: N): SnapshotKey<N> {
   return `${AWS_OPERATIONS[name].service}:${name}` as SnapshotKey<N>;
 }
 
-/** The IAM action of a snapshot key, if hsmwatch calls that operation. */
-export function actionFor(key: string): string | undefined {
-  return OPERATIONS.find((o) => o.key === key)?.action;
-}
-
 /** The least-privilege policy document: every action above, read-only. */
 export function iamPolicy(): { Version: string; Statement: Array<Record<string, unknown>> } {
   return {

@@ -44,7 +44,7 @@ export function selectProbes(
 }
 
 /** The facts established by earlier outcomes: what a probe that consumes them is given. */
-export function factsOf(outcomes: Iterable<ProbeOutcome>): Facts {
+function factsOf(outcomes: Iterable<ProbeOutcome>): Facts {
   const facts: Facts = {};
   for (const o of outcomes) Object.assign(facts, o.facts);
   return facts;

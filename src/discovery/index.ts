@@ -3,8 +3,8 @@
 import { makeCloudHsmClient, makeEc2Client } from '../aws/clients.js';
 import { profileRegion } from '../aws/credential-source.js';
 import { resolveEndpoint } from '../aws/endpoints.js';
-import { describeFailure } from '../aws/errors.js';
-import { snapshotKey } from '../aws/operations.js';
+import { type AwsFailure, describeFailure } from '../aws/errors.js';
+import { AWS_OPERATIONS, snapshotKey } from '../aws/operations.js';
 import type { Settings } from '../config/settings.js';
 import type { AwsRead, DiscoveryStatus, Environment, StaticCredentials } from '../core/environment.js';
 import { finding } from '../core/findings.js';
@@ -231,10 +231,7 @@ async function discoverClusters(
   }
 }
 
-function clustersFailure(
-  f: import('../aws/errors.js').AwsFailure,
-  endpoint: string,
-): { findings: Finding[]; read: AwsRead } {
+function clustersFailure(f: AwsFailure, endpoint: string): { findings: Finding[]; read: AwsRead } {
   const evidence = {
     code: f.code,
     kind: f.kind,
@@ -242,19 +239,20 @@ function clustersFailure(
     endpoint,
   };
   const code = f.code;
+  const action = AWS_OPERATIONS.DescribeClusters.action;
   let found: Finding;
   if (f.kind === 'denied') {
     found = finding(
       'discovery.cloudhsm',
       'skip',
       'cloudhsmv2',
-      `cannot list clusters: ${describeFailure(f)}; the IAM action cloudhsm:DescribeClusters is missing`,
-      { ...evidence, missingAction: 'cloudhsm:DescribeClusters' },
-      'grant cloudhsm:DescribeClusters (see `hsmwatch iam-policy`), or list HSM addresses with --hsm-ip',
+      `cannot list clusters: ${describeFailure(f)}; the IAM action ${action} is missing`,
+      { ...evidence, missingAction: action },
+      `grant ${action} (see \`hsmwatch iam-policy\`), or list HSM addresses with --hsm-ip`,
     );
     return {
       findings: [found],
-      read: { result: 'denied', deniedAction: 'cloudhsm:DescribeClusters', code, detail: found.message },
+      read: { result: 'denied', deniedAction: action, code, detail: found.message },
     };
   }
   found =
