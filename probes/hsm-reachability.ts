@@ -10,7 +10,8 @@ import {
   type LiveState,
   targetLabel,
 } from '../src/model/index.js';
-import { type ConnectResult, tcpConnect } from '../src/net/tcp-connect.js';
+import type { ConnectResult } from '../src/net/tcp-connect.js';
+import { probeConnect } from '../src/prober/client.js';
 import { mapLimit } from '../src/util/concurrency.js';
 
 type Id = 'hsm.reachable';
@@ -103,7 +104,7 @@ export const hsmReachability = defineProbe({
     const jobs = env.targets.flatMap((target) => settings.ports.map((port) => ({ target, port })));
     const results = await mapLimit(jobs, settings.concurrency, async (job) => ({
       ...job,
-      r: await tcpConnect(job.target.ip, job.port, settings.timeoutMs, ctx.signal),
+      r: await probeConnect(job.target.ip, job.port, settings.timeoutMs, ctx.signal),
     }));
     const enis = env.client?.enis ?? [];
     const paths: PathContribution[] = results.map(({ target, port, r }) => {

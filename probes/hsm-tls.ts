@@ -5,14 +5,11 @@ import { type AnchorCheck, readTrustAnchor } from '../src/clientsdk/trust-anchor
 import { finding } from '../src/core/findings.js';
 import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
 import { targetLabel } from '../src/model/index.js';
+import { probeHandshake } from '../src/prober/client.js';
 import { type CertificateSummary, summarise } from '../src/tls/certificate.js';
-import {
-  type HandshakeFailure,
-  type HandshakeResult,
-  type HandshakeSuccess,
-  handshake,
-} from '../src/tls/handshake.js';
+import type { HandshakeFailure, HandshakeResult, HandshakeSuccess } from '../src/tls/handshake.js';
 import { mapLimit } from '../src/util/concurrency.js';
+import { declarePhaseMetrics, phasesOf } from './support/tls-metrics.js';
 
 type Id = 'hsm.tls';
 
@@ -33,6 +30,8 @@ const CLIENT_CERT = /CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|PEER_DID_NOT_RETURN_
 
 /** What the verdict on one HSM's handshake knows besides the handshake. */
 interface HsmTlsSubject {
+  clusterId: string | null;
+  hsmId: string | null;
   ip: string;
   port: number;
   /** Finding target: the HSM and its TLS port. */
@@ -60,7 +59,7 @@ export const hsmTls = defineProbe({
     const anchorPath = settings.hsm.trustAnchor;
     const anchor = readTrustAnchor(anchorPath);
     const findings = await mapLimit(env.targets, 8, async (t): Promise<ProbeFinding<Id>> => {
-      const h = await handshake({
+      const h = await probeHandshake({
         host: t.ip,
         port,
         timeoutMs: settings.timeoutMs,
@@ -69,6 +68,8 @@ export const hsmTls = defineProbe({
       });
       return hsmTlsVerdict(
         {
+          clusterId: t.clusterId,
+          hsmId: t.hsmId,
           ip: t.ip,
           port,
           target: `${targetLabel(t)}:${port}`,
@@ -82,6 +83,20 @@ export const hsmTls = defineProbe({
     });
     return { findings };
   },
+  declareMetrics: (m) =>
+    declarePhaseMetrics(m, {
+      name: 'cloudhsm_hsm_tls_phase_duration_seconds',
+      help: "The phases (connect, tls) of the last TLS handshake with the HSM's TLS port.",
+      labelNames: ['cluster', 'hsm', 'ip'],
+      labelsOf: (f) =>
+        f.evidence.ip === undefined
+          ? null
+          : {
+              cluster: String(f.evidence.clusterId ?? ''),
+              hsm: String(f.evidence.hsmId ?? ''),
+              ip: String(f.evidence.ip),
+            },
+    }),
 });
 
 /** The verdict on one HSM's handshake: how far it got, and whether the chain verifies. */
@@ -90,12 +105,15 @@ function hsmTlsVerdict(s: HsmTlsSubject, h: HandshakeResult): ProbeFinding<Id> {
   const summaries = chain.map((c) => summarise(c, new Date()));
   const verified = s.anchor.ok ? chainVerifies(chain, s.anchor.cert) : null;
   const evidence: Record<string, unknown> = {
+    ...(s.clusterId ? { clusterId: s.clusterId } : {}),
+    ...(s.hsmId ? { hsmId: s.hsmId } : {}),
     ip: s.ip,
     port: s.port,
     trustAnchor: s.anchorPath,
     ...(h.ok
       ? { protocol: h.protocol, cipher: h.cipher, handshakeMs: Math.round(h.handshakeMs * 10) / 10 }
       : { code: h.code, stage: h.stage }),
+    phasesMs: phasesOf(h),
     chain: summaries.map((c) => ({
       subject: c.subject,
       issuer: c.issuer,

@@ -2,7 +2,7 @@
 // endpoint (host:port), version, cipher, pfs — never a message or a credential.
 import { LabelPruner } from '../../src/core/label-pruner.js';
 import type { MetricsFactory } from '../../src/core/metrics.js';
-import type { ProbeOutcome } from '../../src/core/probe.js';
+import type { ProbeFinding, ProbeOutcome } from '../../src/core/probe.js';
 import type { EndpointRecord } from '../../src/model/index.js';
 import { VERSIONS } from '../../src/tls/enumerate.js';
 
@@ -117,5 +117,52 @@ export function declareCredentialsMetrics(m: MetricsFactory) {
     const identity = outcome.facts?.identity;
     if (identity?.ok && identity.expiration) expiry.set(Date.parse(identity.expiration) / 1000);
     else expiry.reset();
+  };
+}
+
+/** The phases of one TLS check, like blackbox_exporter's `probe_*_duration_seconds{phase}`. */
+export const PHASES = ['dns', 'connect', 'tls'] as const;
+export type PhasesMs = Partial<Record<(typeof PHASES)[number], number>>;
+
+const ms3 = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** The phases a handshake went through; one it did not reach (or did not need: no DNS for an address) is absent. */
+export function phasesOf(h: {
+  dnsMs: number | null;
+  connectMs: number | null;
+  handshakeMs?: number;
+}): PhasesMs {
+  const out: PhasesMs = {};
+  if (h.dnsMs !== null) out.dns = ms3(h.dnsMs);
+  if (h.connectMs !== null) out.connect = ms3(h.connectMs);
+  if (h.handshakeMs !== undefined) out.tls = ms3(h.handshakeMs);
+  return out;
+}
+
+/**
+ * A gauge per phase of the probe's own handshake findings (evidence `phasesMs`); `labelsOf` names
+ * the target of a finding, or null for a finding that carries no handshake.
+ */
+export function declarePhaseMetrics(
+  m: MetricsFactory,
+  o: { name: string; help: string; labelNames: string[]; labelsOf: (f: ProbeFinding) => Labels | null },
+) {
+  const gauge = m.gauge({ name: o.name, help: o.help, labelNames: [...o.labelNames, 'phase'] });
+  const pruner = new LabelPruner();
+  return (outcome: ProbeOutcome) => {
+    const current: Labels[] = [];
+    for (const f of outcome.findings) {
+      const labels = o.labelsOf(f);
+      const phases = f.evidence?.phasesMs as PhasesMs | undefined;
+      if (!labels || !phases) continue;
+      for (const phase of PHASES) {
+        const v = phases[phase];
+        if (v === undefined) continue;
+        const l = { ...labels, phase };
+        gauge.set(l, v / 1000);
+        current.push(l);
+      }
+    }
+    pruner.keep(gauge, current);
   };
 }

@@ -6,10 +6,11 @@ import { isIP } from 'node:net';
 import type { EndpointRecord, Finding } from '../../src/model/index.js';
 import { resolveHost } from '../../src/net/dns.js';
 import { type ProxyConfig, proxyFor } from '../../src/net/proxy.js';
+import { probeHandshake } from '../../src/prober/client.js';
 import { analyseChain, type ChainAnalysis, isAwsName } from '../../src/tls/certificate.js';
 import { type CheckOptions, type EndpointTarget, targetName } from '../../src/tls/endpoint-set.js';
 import { type Enumeration, enumerate } from '../../src/tls/enumerate.js';
-import { type HandshakeResult, type HandshakeSuccess, handshake } from '../../src/tls/handshake.js';
+import type { HandshakeResult, HandshakeSuccess } from '../../src/tls/handshake.js';
 import type { TlsFindingId } from './findings.js';
 import {
   certificateVerdict,
@@ -107,12 +108,13 @@ async function negotiate(
     ...(o.ca ? { ca: o.ca } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   };
-  const negotiating = handshake({ ...base, alpn: ['h2', 'http/1.1'] });
+  const negotiating = probeHandshake({ ...base, alpn: ['h2', 'http/1.1'] });
   const [negotiation, enumeration] = await Promise.all([
     negotiating,
     enumerate({
       ...base,
       negotiation: negotiating,
+      handshake: probeHandshake,
       ...(o.concurrency ? { concurrency: o.concurrency } : {}),
     }),
   ]);

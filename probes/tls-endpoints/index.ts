@@ -6,7 +6,7 @@ import { defineProbe } from '../../src/core/probe.js';
 import type { EndpointRecord } from '../../src/model/index.js';
 import { type CheckOptions, checkOptionsFrom, endpointSet } from '../../src/tls/endpoint-set.js';
 import { mapLimit } from '../../src/util/concurrency.js';
-import { declareTlsEndpointMetrics } from '../support/tls-metrics.js';
+import { declarePhaseMetrics, declareTlsEndpointMetrics } from '../support/tls-metrics.js';
 import { checkEndpoint } from './check.js';
 import { TLS_FINDINGS } from './findings.js';
 
@@ -19,7 +19,19 @@ export const tlsEndpoints = defineProbe({
   deadlineMs: (settings, env) =>
     Math.ceil(endpointSet(settings, env.region ?? 'us-east-1').length / 3) *
     (settings.tls.timeoutMs * 4 + 6000),
-  declareMetrics: (m) => declareTlsEndpointMetrics(m),
+  declareMetrics: (m) => {
+    const endpoints = declareTlsEndpointMetrics(m);
+    const phases = declarePhaseMetrics(m, {
+      name: 'cloudhsm_tls_phase_duration_seconds',
+      help: 'The phases (dns, connect, tls) of the last default-settings TLS handshake with the endpoint.',
+      labelNames: ['endpoint'],
+      labelsOf: (f) => (f.id === 'tls.handshake' ? { endpoint: f.target } : null),
+    });
+    return (outcome) => {
+      endpoints(outcome);
+      phases(outcome);
+    };
+  },
   async run(ctx) {
     const { settings, env } = ctx;
     const set = endpointSet(settings, env.region!);

@@ -8,6 +8,7 @@ import type { ChainAnalysis } from '../../src/tls/certificate.js';
 import type { EndpointTarget } from '../../src/tls/endpoint-set.js';
 import type { Enumeration } from '../../src/tls/enumerate.js';
 import type { HandshakeFailure, HandshakeSuccess } from '../../src/tls/handshake.js';
+import { phasesOf } from '../support/tls-metrics.js';
 
 /** What every verdict about one endpoint knows: the target, its report name, the AWS expectations. */
 export interface Subject {
@@ -110,6 +111,7 @@ export function negotiationVerdicts(
     keyExchangeSize: n.keyExchange.size,
     alpn: n.alpn,
     handshakeMs: r1(n.handshakeMs),
+    phasesMs: phasesOf(n),
   };
   return [
     finding('tls.handshake', 'pass', s.target, `TLS handshake in ${r1(n.handshakeMs)} ms`, evidence),

@@ -52,6 +52,8 @@ export type EnumerateOptions = Omit<
    * saves one handshake.
    */
   negotiation?: Promise<HandshakeResult>;
+  /** Who performs each handshake: this thread by default, or a prober timing it elsewhere. */
+  handshake?: (o: HandshakeOptions) => Promise<HandshakeResult>;
 };
 
 interface Job {
@@ -90,8 +92,8 @@ function toProbe(job: Job, r: HandshakeResult, retried: boolean): Probe {
 export async function enumerate(o: EnumerateOptions): Promise<Enumeration> {
   const t0 = performance.now();
   const limit = Math.min(8, Math.max(4, o.concurrency ?? 5));
-  const { concurrency: _c, negotiation, ...base } = o;
-  const run = (job: Job) => handshake({ ...base, ...job.opts, untilServerHello: true });
+  const { concurrency: _c, negotiation, handshake: shake = handshake, ...base } = o;
+  const run = (job: Job) => shake({ ...base, ...job.opts, untilServerHello: true });
   const tls13 = JOBS.find((j) => j.version === 'TLSv1.3')!;
   const jobs = negotiation ? JOBS.filter((j) => j !== tls13) : JOBS;
   const [first, negotiated] = await Promise.all([mapLimit(jobs, limit, run), negotiation]);
@@ -123,7 +125,7 @@ export async function enumerate(o: EnumerateOptions): Promise<Enumeration> {
     const left = budgetEnd - performance.now();
     if (!r.ok && !DEFINITE.test(r.code) && !allTimedOut && !o.signal?.aborted && left > 50) {
       retried = true;
-      r = await handshake({
+      r = await shake({
         ...base,
         ...job.opts,
         untilServerHello: true,

@@ -52,7 +52,11 @@ export interface HandshakeSuccess {
   keyExchange: KeyExchange;
   forwardSecrecy: boolean;
   alpn: string | null;
+  /** Name resolution, when the host was a name and no proxy resolved it (null otherwise). */
+  dnsMs: number | null;
+  /** The TCP connect (or the proxy tunnel), after name resolution. */
   connectMs: number;
+  /** The TLS handshake on the open connection. */
   handshakeMs: number;
   /** Leaf first, as presented (plus the trust anchor OpenSSL completed it with, if any). */
   chain: X509Certificate[];
@@ -71,6 +75,7 @@ export interface HandshakeFailure {
   /** errno, OpenSSL/Node error code, or ETIMEDOUT. */
   code: string;
   message: string;
+  dnsMs: number | null;
   connectMs: number | null;
   elapsedMs: number;
   /** What the peer presented before the handshake stopped, when it got that far. */
@@ -154,11 +159,16 @@ export async function handshake(o: HandshakeOptions): Promise<HandshakeResult> {
   const t0 = performance.now();
   const deadline = AbortSignal.timeout(o.timeoutMs);
   const signal = o.signal ? AbortSignal.any([deadline, o.signal]) : deadline;
-  const a: Attempt = { o, signal, t0, connectMs: null };
+  const a: Attempt = { o, signal, t0, dnsMs: null, connectMs: null };
   let raw: Socket;
   try {
-    raw = o.proxy ? await connectTunnel(o.proxy, o.host, o.port, signal) : await tcp(o.host, o.port, signal);
-    a.connectMs = performance.now() - t0;
+    if (o.proxy) raw = await connectTunnel(o.proxy, o.host, o.port, signal);
+    else {
+      raw = await tcp(o.host, o.port, signal, (resolvedAt) => {
+        a.dnsMs ??= resolvedAt - t0;
+      });
+    }
+    a.connectMs = performance.now() - t0 - (a.dnsMs ?? 0);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return failure(a, o.proxy ? 'proxy' : 'connect', err.code ?? 'ECONNECT', err.message);
@@ -172,6 +182,8 @@ interface Attempt {
   /** The deadline, joined with the caller's signal. */
   signal: AbortSignal;
   t0: number;
+  /** Set when a name was resolved. */
+  dnsMs: number | null;
   /** Set once the TCP connection (or the tunnel) is open. */
   connectMs: number | null;
 }
@@ -192,6 +204,7 @@ function failure(
     stage: aborted && stage === 'tls' ? 'timeout' : stage,
     code: aborted ? 'ETIMEDOUT' : code,
     message: aborted ? `no TLS answer within ${a.o.timeoutMs} ms (${stage} stage)` : message,
+    dnsMs: a.dnsMs,
     connectMs: a.connectMs,
     elapsedMs: performance.now() - a.t0,
     chain,
@@ -257,6 +270,7 @@ function helloResult(info: ServerHelloInfo, raw: Socket, a: Attempt, t1: number)
     keyExchange: { name: rsa && info.protocol !== 'TLSv1.3' ? 'RSA' : 'unknown', size: null },
     forwardSecrecy: info.protocol === 'TLSv1.3' || !rsa,
     alpn: null,
+    dnsMs: a.dnsMs,
     connectMs: a.connectMs ?? 0,
     handshakeMs: performance.now() - t1,
     chain: [],
@@ -280,6 +294,7 @@ function secureResult(socket: TLSSocket, raw: Socket, a: Attempt, t1: number): H
     keyExchange: kx,
     forwardSecrecy: isForwardSecret(protocol, kx),
     alpn: socket.alpnProtocol || null,
+    dnsMs: a.dnsMs,
     connectMs: a.connectMs ?? 0,
     handshakeMs: performance.now() - t1,
     chain: chainOf(socket),
@@ -291,10 +306,16 @@ function secureResult(socket: TLSSocket, raw: Socket, a: Attempt, t1: number): H
   return r;
 }
 
-/** A TCP connection with a deadline (the signal). */
-export function tcp(host: string, port: number, signal: AbortSignal): Promise<Socket> {
+/** A TCP connection with a deadline (the signal); `onResolved` hears when a name lookup ended. */
+export function tcp(
+  host: string,
+  port: number,
+  signal: AbortSignal,
+  onResolved?: (at: number) => void,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = netConnect({ host, port });
+    if (onResolved) s.once('lookup', () => onResolved(performance.now()));
     const onAbort = () => {
       s.destroy();
       reject(Object.assign(new Error(`TCP connect to ${host}:${port} timed out`), { code: 'ETIMEDOUT' }));
