@@ -17,6 +17,7 @@ export const credentials = defineProbe({
   id: 'credentials',
   title: 'Credentials and identity',
   needs: ['region', 'live-network'],
+  usesAwsSdk: true,
   produces: ['identity'],
   findings: {
     'credentials.identity': {

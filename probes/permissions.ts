@@ -114,6 +114,7 @@ export const permissions = defineProbe({
   id: 'permissions',
   title: 'IAM permissions',
   needs: ['region', 'live-network'],
+  usesAwsSdk: true,
   consumes: ['identity'],
   findings: {
     'permissions.action': {

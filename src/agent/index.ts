@@ -4,7 +4,7 @@
 import { ConfigError, type Settings, UsageError } from '../config/settings.js';
 import type { ProbeDefinition } from '../core/probe.js';
 import { selectProbes } from '../core/runner.js';
-import { discover } from '../discovery/index.js';
+import { AwsProcess } from './aws-process.js';
 import { type Level, type Logger, makeLogger } from './log.js';
 import { AgentMetrics } from './metrics.js';
 import { DISCOVERY_TASK, intervalFor, Scheduler } from './scheduler.js';
@@ -36,6 +36,8 @@ export function prepareAgentConfig(settings: Settings, all: readonly ProbeDefini
 export interface AgentRunOptions {
   /** Every probe there is (the selection comes from the settings). */
   probes: readonly ProbeDefinition[];
+  /** The compiled AWS process entry (src/cli/aws-task.ts): discovery and the SDK-using probes run there. */
+  awsTaskScript: string;
   /** Builds the settings again on SIGHUP (re-reading the config file). */
   loadSettings: () => Settings;
   version: string;
@@ -52,6 +54,8 @@ interface Running {
   scheduler: Scheduler;
   server: AgentServer;
   url: string;
+  /** Where each probe runs: the SDK-using ones in the AWS process. */
+  placed: (probes: readonly ProbeDefinition[]) => ProbeDefinition[];
 }
 
 export async function runAgent(o: AgentRunOptions): Promise<number> {
@@ -62,10 +66,17 @@ export async function runAgent(o: AgentRunOptions): Promise<number> {
   const config = initialConfig(o, log);
   const state = new AgentState();
   const metrics = new AgentMetrics({ version: o.version, probes: o.probes });
+  const aws = new AwsProcess({
+    script: o.awsTaskScript,
+    log,
+    onPeakRss: (task, bytes) => metrics.awsProcessPeak(task, bytes),
+  });
+  const placed = (probes: readonly ProbeDefinition[]) =>
+    probes.map((p) => (p.usesAwsSdk ? aws.isolate(p) : p));
   const scheduler = new Scheduler({
     settings: config.settings,
-    probes: config.probes,
-    discover: (settings, signal) => discover(settings, { signal }),
+    probes: placed(config.probes),
+    discover: (settings, signal) => aws.discover(settings, signal),
     state,
     metrics,
     log,
@@ -76,7 +87,7 @@ export async function runAgent(o: AgentRunOptions): Promise<number> {
   logListening(log, o.version, config, server, url);
   o.onListening?.(url);
   scheduler.start();
-  const run: Running = { log, config, scheduler, server, url };
+  const run: Running = { log, config, scheduler, server, url, placed };
 
   const onUnhandled = (e: unknown) => log.error('unhandled error (the agent carries on)', { error: e });
   process.on('unhandledRejection', onUnhandled);
@@ -140,7 +151,7 @@ function reload(run: Running, o: AgentRunOptions): void {
   const webProblem = run.server.reload(next.web);
   if (webProblem) log.warn(webProblem);
   run.config = next;
-  run.scheduler.update(next.settings, next.probes);
+  run.scheduler.update(next.settings, run.placed(next.probes));
   log.info('configuration reloaded', { probes: next.probes.map((p) => p.id) });
 }
 

@@ -121,6 +121,13 @@ export class AgentMetrics {
     registers: [this.results],
   });
 
+  private readonly awsPeak = new Gauge({
+    name: 'cloudhsm_agent_aws_process_peak_rss_bytes',
+    help: 'Peak resident memory of the last short-lived AWS process (discovery, SDK-using probes), by task.',
+    labelNames: ['task'],
+    registers: [this.results],
+  });
+
   constructor(o: AgentMetricsOptions) {
     if (o.defaults !== false) collectProcessMetrics(this.processRegistry as unknown as Registry);
     this.buildInfo.set({ version: o.version, nodejs_version: process.versions.node }, 1);
@@ -199,6 +206,11 @@ export class AgentMetrics {
     // Reset and refill in one synchronous step: a scrape never sees half of it.
     this.clusterHsms.reset();
     for (const e of counts.values()) this.clusterHsms.set({ cluster: e.cluster, state: e.state }, e.n);
+  }
+
+  awsProcessPeak(task: string, bytes: number): void {
+    this.awsPeak.set({ task }, bytes);
+    this.version++;
   }
 
   setReady(ready: boolean): void {

@@ -1,4 +1,5 @@
 // `hsmwatch agent`: the daemon. The flags are here; the daemon itself is src/agent.
+import { builtSibling } from '../util/built-file.js';
 import { type CommandModule, type DiagnoseArgs, version, withDiagnoseOptions } from './shared.js';
 
 interface AgentArgs extends DiagnoseArgs {
@@ -51,6 +52,7 @@ export const agentCommand: CommandModule = (y, { handle }) =>
       const webLayer = validateConfig(Object.keys(web).length ? { web } : {}, 'command line', true);
       return runAgent({
         probes: PROBES,
+        awsTaskScript: builtSibling(import.meta.url, 'aws-task.js'),
         loadSettings: () => settingsFromArgs(argv, webLayer),
         version: version(),
         ...(argv['log.level'] ? { logLevel: argv['log.level'] } : {}),

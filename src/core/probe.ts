@@ -50,6 +50,12 @@ export interface ProbeDefinition<
   /** How often `hsmwatch agent` runs it unless configured (agent.intervals); else agent.defaultInterval. */
   defaultIntervalMs?: number;
   deadlineMs(settings: Settings, env: Environment): number;
+  /**
+   * Running it loads the AWS SDK (tens of MB, half a second): the agent runs such a probe in a
+   * short-lived child process, so the long-lived daemon never carries the SDK. Its outcome must
+   * survive JSON.
+   */
+  usesAwsSdk?: boolean;
   /** Never throws on expected failures: those are findings. A throw becomes a probe.error finding. */
   run(ctx: ProbeContext<Consumed>): Promise<ProbeOutcome<Id, Produced>>;
   declareMetrics?(metrics: MetricsFactory): MetricsUpdater;

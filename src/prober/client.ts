@@ -2,10 +2,10 @@
 // their timings are the network's and the peer's, not this event loop's queue. One thread per
 // process, started on first use, not keeping the process alive while idle, restarted after a crash.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type ConnectResult, tcpConnect } from '../net/tcp-connect.js';
 import { type HandshakeOptions, type HandshakeResult, handshake } from '../tls/handshake.js';
+import { builtSibling } from '../util/built-file.js';
 import { type FromProber, handshakeFromWire, type ToProber } from './wire.js';
 
 /** Beyond the attempt's own deadline: the thread's queue and the message hops. */
@@ -23,14 +23,6 @@ let nextId = 1;
 let lostInARow = 0;
 const pending = new Map<number, Pending>();
 
-/** The compiled worker; run from sources (vitest), the build's copy (`npm test` builds first). */
-function workerFile(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts')
-    ? fileURLToPath(new URL('../../dist/src/prober/worker.js', import.meta.url))
-    : fileURLToPath(new URL('./worker.js', import.meta.url));
-}
-
 function fallBack(why: string): null {
   unavailable = why;
   process.stderr.write(
@@ -41,10 +33,14 @@ function fallBack(why: string): null {
 
 function thread(): Worker | null {
   if (worker || unavailable) return worker;
-  const file = workerFile();
+  const file = builtSibling(import.meta.url, 'worker.js');
   if (!existsSync(file)) return fallBack(`${file} is missing: run npm run build`);
   try {
-    worker = new Worker(file);
+    // Small heaps: the thread holds a few sockets and certificates at a time, and memory a V8
+    // heap once grew to is rarely given back.
+    worker = new Worker(file, {
+      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 48 },
+    });
   } catch (e) {
     return fallBack((e as Error).message);
   }

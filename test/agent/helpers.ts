@@ -312,11 +312,13 @@ export async function startAgentOnWorld(
   net: number,
   prefix: string,
   patch?: (s: Scenario) => void,
+  /** The agent's extra environment, given the run's temporary directory. */
+  env?: (dir: string) => NodeJS.ProcessEnv,
 ): Promise<AgentOnWorld> {
   const world = await startSimWorld(scenario, net, patch);
   const dir = tempDir(prefix);
   const config = writeAgentConfig(dir, world);
-  const agent = await startAgent(['--config', config]);
+  const agent = await startAgent(['--config', config], env ? { env: env(dir) } : {});
   await waitFor({ what: 'agent ready', fn: async () => (await fetch(`${agent.url}/-/ready`)).ok });
   return {
     world,

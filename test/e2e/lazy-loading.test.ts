@@ -1,11 +1,12 @@
 // What a command loads is what its user waits for: the AWS SDK (~0.5 s, ~77 MB here) only when an AWS
 // call is made, the config schema only when there is a config to read, the argument parser not even
 // for --version. Checked on the built CLI with a module-load tracer (test/support/trace-imports.mjs).
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { startAgentOnWorld } from '../agent/helpers.js';
 import { runCli } from '../support/cli.js';
 
 const tracer = fileURLToPath(new URL('../support/trace-imports.mjs', import.meta.url));
@@ -69,4 +70,28 @@ describe('lazy loading', () => {
     ]);
     expect(r.has('@aws-sdk/client-sts')).toBe(true);
   });
+
+  it('the agent never loads the SDK: discovery and the SDK-using probes run in its AWS process', async () => {
+    const run = await startAgentOnWorld('healthy', 66, 'lazy', undefined, (dir) => ({
+      NODE_OPTIONS: `--import ${tracer}`,
+      HSMWATCH_TRACE_IMPORTS: join(dir, 'modules-%p.txt'),
+    }));
+    try {
+      const metrics = await (await fetch(`${run.agent.url}/metrics`)).text();
+      // The first round is done: the SDK-using probes answered, from the AWS process.
+      for (const probe of ['credentials', 'permissions'])
+        expect(metrics).toMatch(
+          new RegExp(`^cloudhsm_probe_runs_total\\{probe="${probe}",result="ok"\\} [1-9]`, 'm'),
+        );
+      expect(metrics).toMatch(/^cloudhsm_agent_aws_process_peak_rss_bytes\{task="discovery"\} [1-9]/m);
+      const traces = readdirSync(run.dir).filter((f) => /^modules-\d+\.txt$/.test(f));
+      const agentTrace = `modules-${run.agent.proc.pid}.txt`;
+      expect(traces).toContain(agentTrace);
+      const sdkIn = (f: string) => readFileSync(join(run.dir, f), 'utf8').includes('/node_modules/@aws-sdk/');
+      expect(sdkIn(agentTrace)).toBe(false);
+      expect(traces.filter((f) => f !== agentTrace && sdkIn(f)).length).toBeGreaterThan(0);
+    } finally {
+      await run.stop();
+    }
+  }, 60_000);
 });
