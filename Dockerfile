@@ -7,6 +7,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY probes ./probes
+COPY tools/bundle.mjs ./tools/
 RUN npm run build
 
 FROM node:22-slim

@@ -32,6 +32,7 @@ export const demoCommand: CommandModule = (y, { io, handle }) =>
   );
 
 async function runDemo(argv: DemoArgs, io: Io): Promise<number> {
+  if (!argv.list) void import('../prober/client.js').then((m) => m.startProber());
   const [
     { listScenarios, loadScenario, loadScenarioFile },
     netns,

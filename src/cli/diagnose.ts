@@ -3,6 +3,7 @@ import { makeProgress } from './progress.js';
 import { type CommandModule, type DiagnoseArgs, type Io, withDiagnoseOptions } from './shared.js';
 
 export async function runDiagnose(argv: DiagnoseArgs, io: Io): Promise<number> {
+  void import('../prober/client.js').then((m) => m.startProber());
   // Loaded on use, so --help and usage errors stay quick.
   const [{ settingsFromArgs, printDiagnosis }, { wantColour }, { diagnose }, { PROBES }] = await Promise.all([
     import('./settings-args.js'),

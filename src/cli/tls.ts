@@ -48,5 +48,8 @@ export const tlsCommand: CommandModule = (y, { io, handle }) =>
           '$0 tls vpce-0abc.ec2.us-east-1.vpce.amazonaws.com:443 --output json',
           'the endpoints[] and findings[] objects',
         ),
-    handle(async (argv: TlsArgs) => (await import('./tls-run.js')).runTlsCommand(argv, io)),
+    handle(async (argv: TlsArgs) => {
+      void import('../prober/client.js').then((m) => m.startProber());
+      return (await import('./tls-run.js')).runTlsCommand(argv, io);
+    }),
   );

@@ -63,7 +63,8 @@ export async function readInstanceMetadata(o: ImdsOptions): Promise<ImdsOutcome>
     };
   const endpoint = imdsEndpoint(o);
   // Loaded here: off EC2 (IMDS disabled) the HTTP client is never needed.
-  const { Agent, request } = await import('undici');
+  // The CommonJS module itself: named exports of a dynamic import do not survive bundling.
+  const { Agent, request } = (await import('undici')).default;
   const agent = new Agent({ connect: { timeout: o.timeoutMs }, keepAliveTimeout: 1000 });
   const call = imdsCaller(request, endpoint, agent, o.timeoutMs);
   try {

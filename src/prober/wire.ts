@@ -1,6 +1,5 @@
 // What crosses between the engine and the prober thread: plain values only (structured clone).
 // Certificates cross as DER and become X509Certificate objects again on the engine's side.
-import { X509Certificate } from 'node:crypto';
 import type { ConnectResult } from '../net/tcp-connect.js';
 import type { HandshakeOptions, HandshakeResult } from '../tls/handshake.js';
 
@@ -25,16 +24,4 @@ export function handshakeToWire(r: HandshakeResult): WireHandshake {
   const { chain, ...rest } = r;
   if ('socket' in rest) delete rest.socket;
   return { ...rest, chain: chain.map((c) => new Uint8Array(c.raw)) } as WireHandshake;
-}
-
-export function handshakeFromWire(w: WireHandshake): HandshakeResult {
-  const chain: X509Certificate[] = [];
-  for (const der of w.chain) {
-    try {
-      chain.push(new X509Certificate(Buffer.from(der)));
-    } catch {
-      break; // it parsed in the prober; a copy that does not is no reason to lose the result
-    }
-  }
-  return { ...w, chain } as HandshakeResult;
 }

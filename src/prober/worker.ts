@@ -2,13 +2,12 @@
 // so the engine's own work (path evaluation, certificate parsing, SDK set-up) never lands inside a
 // measured connect. Starts are paced so that answers do not arrive in a burst and queue here.
 import { createServer } from 'node:net';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { tcpConnect } from '../net/tcp-connect.js';
-import { handshake } from '../tls/handshake.js';
 import { type FromProber, handshakeToWire, type ToProber } from './wire.js';
 
-/** At most this many attempts start per millisecond (a burst of answers would queue otherwise). */
-export const STARTS_PER_MS = 2;
+/** At most one attempt starts per millisecond: a burst of answers would queue here otherwise (bench:latency). */
+export const STARTS_PER_MS = 1;
 
 const port = parentPort;
 if (!port) throw new Error('src/prober/worker.ts runs as a worker thread');
@@ -32,7 +31,9 @@ async function warmUp(): Promise<void> {
     server.close();
   }
 }
-const warm = warmUp();
+/** The TLS thread compiles TLS before its first measured handshake, not during it. */
+const role = (workerData as { role?: string } | null)?.role;
+const warm = Promise.all([warmUp(), role === 'tls' ? import('../tls/handshake.js') : null]);
 
 const cancels = new Map<number, AbortController>();
 const waiting: Array<() => void> = [];
@@ -63,18 +64,23 @@ function slot(): Promise<void> {
 
 type Job = Exclude<ToProber, { kind: 'cancel' }>;
 
+async function shake(m: Extract<Job, { kind: 'handshake' }>, signal: AbortSignal): Promise<FromProber> {
+  // TLS is loaded on the first handshake: a thread that only connects never compiles it.
+  const { handshake } = await import('../tls/handshake.js');
+  await slot();
+  const r = await handshake({ ...m.req, signal });
+  return { kind: 'handshake', id: m.id, result: handshakeToWire(r) };
+}
+
 async function serve(m: Job): Promise<FromProber> {
   const ac = new AbortController();
   cancels.set(m.id, ac);
   try {
     await warm;
+    if (m.kind === 'handshake') return await shake(m, ac.signal);
     await slot();
-    if (m.kind === 'connect') {
-      const { host, port: p, timeoutMs } = m.req;
-      return { kind: 'connect', id: m.id, result: await tcpConnect(host, p, timeoutMs, ac.signal) };
-    }
-    const r = await handshake({ ...m.req, signal: ac.signal });
-    return { kind: 'handshake', id: m.id, result: handshakeToWire(r) };
+    const { host, port: p, timeoutMs } = m.req;
+    return { kind: 'connect', id: m.id, result: await tcpConnect(host, p, timeoutMs, ac.signal) };
   } finally {
     cancels.delete(m.id);
   }
