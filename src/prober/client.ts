@@ -185,10 +185,12 @@ export async function probeHandshake(o: HandshakeOptions): Promise<HandshakeResu
   };
 }
 
-/** Starts the threads now, so their start-up overlaps the caller's own (they still do not keep the process alive). */
-export function startProber(o: { tls?: boolean } = {}): void {
+/**
+ * Starts the connect thread now, so its start-up overlaps the caller's own (it still does not keep
+ * the process alive). The TLS thread starts with the first handshake: a run without one never pays it.
+ */
+export function startProber(): void {
   tcpThread.get();
-  if (o.tls !== false) tlsThread.get();
 }
 
 /** Stops the threads (tests); the next probe starts new ones. */

@@ -6,7 +6,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { tcpConnect } from '../net/tcp-connect.js';
 import { type FromProber, handshakeToWire, type ToProber } from './wire.js';
 
-/** At most one attempt starts per millisecond: a burst of answers would queue here otherwise (bench:latency). */
+/**
+ * Pacing: while fewer than UNPACED attempts are in flight, the next starts at once (loopback and
+ * refused ports answer within microseconds: nothing can pile up); beyond that, at most one starts
+ * per millisecond, since a burst of starts comes back as a burst of answers that queue here
+ * (bench:latency).
+ */
+export const UNPACED = 2;
 export const STARTS_PER_MS = 1;
 
 const port = parentPort;
@@ -37,12 +43,14 @@ const warm = Promise.all([warmUp(), role === 'tls' ? import('../tls/handshake.js
 
 const cancels = new Map<number, AbortController>();
 const waiting: Array<() => void> = [];
+let inFlight = 0;
 let tokens = STARTS_PER_MS;
 let refill: NodeJS.Timeout | null = null;
 
 function drain(): void {
-  while (waiting.length > 0 && tokens > 0) {
-    tokens--;
+  while (waiting.length > 0 && (inFlight < UNPACED || tokens > 0)) {
+    if (inFlight >= UNPACED) tokens--;
+    inFlight++;
     waiting.shift()!();
   }
   if (!refill && tokens < STARTS_PER_MS) {
@@ -54,10 +62,18 @@ function drain(): void {
   }
 }
 
-/** Resolves when this attempt may start. */
-function slot(): Promise<void> {
+/** Resolves when this attempt may start, with what to call when it has finished. */
+function slot(): Promise<() => void> {
   return new Promise((resolve) => {
-    waiting.push(resolve);
+    waiting.push(() => {
+      let done = false;
+      resolve(() => {
+        if (done) return;
+        done = true;
+        inFlight--;
+        drain();
+      });
+    });
     drain();
   });
 }
@@ -67,9 +83,13 @@ type Job = Exclude<ToProber, { kind: 'cancel' }>;
 async function shake(m: Extract<Job, { kind: 'handshake' }>, signal: AbortSignal): Promise<FromProber> {
   // TLS is loaded on the first handshake: a thread that only connects never compiles it.
   const { handshake } = await import('../tls/handshake.js');
-  await slot();
-  const r = await handshake({ ...m.req, signal });
-  return { kind: 'handshake', id: m.id, result: handshakeToWire(r) };
+  const finished = await slot();
+  try {
+    const r = await handshake({ ...m.req, signal });
+    return { kind: 'handshake', id: m.id, result: handshakeToWire(r) };
+  } finally {
+    finished();
+  }
 }
 
 async function serve(m: Job): Promise<FromProber> {
@@ -78,9 +98,13 @@ async function serve(m: Job): Promise<FromProber> {
   try {
     await warm;
     if (m.kind === 'handshake') return await shake(m, ac.signal);
-    await slot();
-    const { host, port: p, timeoutMs } = m.req;
-    return { kind: 'connect', id: m.id, result: await tcpConnect(host, p, timeoutMs, ac.signal) };
+    const finished = await slot();
+    try {
+      const { host, port: p, timeoutMs } = m.req;
+      return { kind: 'connect', id: m.id, result: await tcpConnect(host, p, timeoutMs, ac.signal) };
+    } finally {
+      finished();
+    }
   } finally {
     cancels.delete(m.id);
   }
