@@ -155,6 +155,12 @@ function contextFor(
   return ctx;
 }
 
+/** A handshake that stops at the ServerHello verifies nothing: parsing a CA bundle for it is waste. */
+function withoutCa(o: HandshakeOptions): Omit<HandshakeOptions, 'ca'> {
+  const { ca: _ca, ...rest } = o;
+  return rest;
+}
+
 export async function handshake(o: HandshakeOptions): Promise<HandshakeResult> {
   const t0 = performance.now();
   const deadline = AbortSignal.timeout(o.timeoutMs);
@@ -225,7 +231,7 @@ function overTls(raw: Socket, a: Attempt): Promise<HandshakeResult> {
       rejectUnauthorized: false,
       // `verified` is the chain alone; the name is checked separately (certificate.ts).
       checkServerIdentity: () => undefined,
-      secureContext: contextFor(o),
+      secureContext: contextFor(o.untilServerHello ? withoutCa(o) : o),
       ...(o.alpn ? { ALPNProtocols: o.alpn } : {}),
     });
     let settled = false;

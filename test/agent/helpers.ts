@@ -121,10 +121,18 @@ export interface AgentProcess {
 /** Starts `hsmwatch agent` and resolves once it logs where it listens. */
 export async function startAgent(
   args: string[],
-  o: { env?: NodeJS.ProcessEnv; cwd?: string; cli?: string } = {},
+  o: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    cli?: string;
+    /** A command that runs the agent's command line (it must exec it, so signals reach the agent). */
+    wrap?: string[];
+  } = {},
 ): Promise<AgentProcess> {
   requireBuild();
-  const proc = spawn(process.execPath, [o.cli ?? CLI, 'agent', '--log.format', 'json', ...args], {
+  const argv = [process.execPath, o.cli ?? CLI, 'agent', '--log.format', 'json', ...args];
+  const [cmd, ...rest] = [...(o.wrap ?? []), ...argv];
+  const proc = spawn(cmd!, rest, {
     cwd: o.cwd ?? ROOT,
     env: { ...process.env, ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],

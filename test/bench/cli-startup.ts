@@ -95,6 +95,15 @@ try {
       'analyze',
       join(root, 'test/scenarios/netpath/np-healthy.json'),
     ]),
+    // As the README says it: the build check, then the healthy demo (its own simulated world).
+    await measure('npm run demo (healthy, build up to date)', [
+      'npm',
+      '--prefix',
+      root,
+      'run',
+      '--silent',
+      'demo',
+    ]),
   ];
   if (before) {
     figures.push(await measure('before: hsmwatch --version', [node, before, '--version']));

@@ -56,12 +56,19 @@ function testssl(port: number): Promise<{ versions: string[]; nonForwardSecret: 
   });
 }
 
-function cli(port: number): Promise<number> {
+/** The whole `hsmwatch tls` process against one or more of the servers. */
+function cli(...ports: number[]): Promise<number> {
   const t0 = performance.now();
   return new Promise((resolve) =>
     execFile(
       process.execPath,
-      [join(packageRoot(), 'bin', 'hsmwatch.js'), 'tls', `127.0.0.1:${port}`, '--output', 'json'],
+      [
+        join(packageRoot(), 'bin', 'hsmwatch.js'),
+        'tls',
+        ...ports.map((p) => `127.0.0.1:${p}`),
+        '--output',
+        'json',
+      ],
       () => resolve(performance.now() - t0),
     ),
   );
@@ -106,6 +113,7 @@ async function main() {
   const rows: string[] = [];
   let allAgree = true;
   let worstRatio = Number.POSITIVE_INFINITY;
+  let twoPeers = '';
   try {
     for (const [i, [name]] of configs.entries()) {
       const p = { port: ports[i]! };
@@ -136,12 +144,19 @@ async function main() {
       const hwMs = median(times);
       worstRatio = Math.min(worstRatio, Math.min(ss.ms, ts.ms) / hwMs);
       rows.push(
-        `| ${name} | ${hwMs.toFixed(1)} | ${cliMs.toFixed(0)} | ${ss.ms.toFixed(0)} | ${ts.ms.toFixed(0)} | ${(Math.min(ss.ms, ts.ms) / hwMs).toFixed(0)}× | ${hw.versions.join(', ')} / ${hw.nonFs ? 'non-FS accepted' : 'FS only'} | ${agree ? 'yes' : `NO (sslscan ${ss.versions.join(',')}/${ss.nonForwardSecret}, testssl ${ts.versions.join(',')}/${ts.nonForwardSecret})`} |`,
+        `| ${name} | ${hwMs.toFixed(1)} | ${cliMs.toFixed(0)} | ${ss.ms.toFixed(0)} | ${(ss.ms / cliMs).toFixed(2)}× | ${ts.ms.toFixed(0)} | ${(Math.min(ss.ms, ts.ms) / hwMs).toFixed(0)}× | ${hw.versions.join(', ')} / ${hw.nonFs ? 'non-FS accepted' : 'FS only'} | ${agree ? 'yes' : `NO (sslscan ${ss.versions.join(',')}/${ss.nonForwardSecret}, testssl ${ts.versions.join(',')}/${ts.nonForwardSecret})`} |`,
       );
       process.stderr.write(
         `${name}: hsmwatch ${hwMs.toFixed(1)} ms, sslscan ${ss.ms.toFixed(0)} ms, testssl ${ts.ms.toFixed(0)} ms, agree ${agree}\n`,
       );
     }
+    // Whole processes, two peers: one `hsmwatch tls` run against both, sslscan once per server.
+    const two = [ports[0]!, ports[2]!];
+    const cliTwo = median([await cli(...two), await cli(...two), await cli(...two)]);
+    const scans: number[] = [];
+    for (let r = 0; r < 3; r++) scans.push((await sslscan(two[0]!)).ms + (await sslscan(two[1]!)).ms);
+    const scanTwo = median(scans);
+    twoPeers = `Two peers (${configs[0]![0]}; ${configs[2]![0]}), whole processes, median of 3: \`hsmwatch tls\` on both ${cliTwo.toFixed(0)} ms, sslscan on each in turn ${scanTwo.toFixed(0)} ms: hsmwatch ${(scanTwo / cliTwo).toFixed(2)}× faster.`;
   } finally {
     child.kill('SIGTERM');
     pki.pki.cleanup();
@@ -151,9 +166,11 @@ async function main() {
     `hsmwatch = one full endpoint check in-process (a full handshake with the host defaults, which also answers TLS 1.3, + 3 forced-version and 1 static-RSA-only handshakes that stop at the ServerHello, concurrently; certificate analysis), median of ${RUNS};`,
     '`hsmwatch tls` CLI = the same through the built CLI including Node start-up (median of 3); sslscan 2.0 default scan (median of 3); testssl.sh `-p -E` (protocols + ciphers per protocol, 1 run).',
     '',
-    '| server | hsmwatch (ms) | `hsmwatch tls` CLI (ms) | sslscan (ms) | testssl.sh (ms) | speed-up vs fastest other | hsmwatch verdict | all three agree |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    '| server | hsmwatch (ms) | `hsmwatch tls` CLI (ms) | sslscan (ms) | sslscan ÷ CLI | testssl.sh (ms) | speed-up vs fastest other | hsmwatch verdict | all three agree |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     ...rows,
+    '',
+    twoPeers,
     '',
     `Verdicts agree on every server: ${allAgree ? 'yes' : 'NO'}. Smallest speed-up of the in-process check over the faster of sslscan and testssl.sh: ${worstRatio.toFixed(0)}×.`,
   ].join('\n');
