@@ -6,10 +6,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { DEFAULTS } from '../../src/config/settings.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { startWorld, type World } from '../../src/sim/world.js';
 import { packageRoot } from '../../src/util/paths.js';
+import { worldConfig } from '../support/world.js';
 
 export const ROOT = packageRoot();
 export const CLI = join(ROOT, 'bin', 'hsmwatch.js');
@@ -51,18 +51,7 @@ export function relocate(scenario: Scenario, net: number): Scenario {
 
 /** Config pointing the agent at the simulated world (as `demo` does); `extra` is appended YAML. */
 export function writeAgentConfig(dir: string, world: World, extra = ''): string {
-  const s = world.apply(structuredClone(DEFAULTS));
-  const config: Record<string, unknown> = {
-    endpointUrl: s.endpointUrl,
-    imds: { endpoint: s.imds.endpoint },
-    region: s.region,
-    timeout: '500ms',
-    ...(s.caBundle ? { caBundle: s.caBundle } : {}),
-    ...(s.proxy ? { proxy: s.proxy, noProxy: s.noProxy ?? '' } : {}),
-    ...(s.tls.awsRoots.length ? { tls: { awsRoots: s.tls.awsRoots } } : {}),
-    hsm: { trustAnchor: s.hsm.trustAnchor },
-    clientSdk: { configDir: s.clientSdk.configDir },
-  };
+  const config: Record<string, unknown> = { ...worldConfig(world), timeout: '500ms' };
   const path = join(dir, 'config.yaml');
   writeFileSync(
     path,

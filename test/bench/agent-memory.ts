@@ -8,16 +8,16 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { DEFAULTS } from '../../src/config/settings.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { startWorld } from '../../src/sim/world.js';
 import { packageRoot } from '../../src/util/paths.js';
+import { worldConfig } from '../support/world.js';
+import { sleep, waitFor } from './wait.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10_000);
 const NODE_OPTIONS = process.env.BENCH_AGENT_NODE_OPTIONS ?? '--max-semi-space-size=2';
 const LIMIT_MS = 20 * 60_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
@@ -37,18 +37,6 @@ function fetchText(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms: number) {
-  const end = Date.now() + ms;
-  for (let i = 0; Date.now() < end && i < ms / 50 + 1; i++) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {}
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** A bare Node process that stays alive: the baseline, measured now, on this machine. */
 async function bareNode(): Promise<number> {
   const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
@@ -66,18 +54,11 @@ const series = (body: string, re: RegExp) =>
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'hsmwatch-bench-'));
   const world = await startWorld(loadScenario('healthy'), { inPrivateNetns: false });
-  const s = world.apply(structuredClone(DEFAULTS));
   const cfg = join(dir, 'agent.yaml');
   writeFileSync(
     cfg,
     stringify({
-      endpointUrl: s.endpointUrl,
-      imds: { endpoint: s.imds.endpoint },
-      region: s.region,
-      ...(s.caBundle ? { caBundle: s.caBundle } : {}),
-      ...(s.tls.awsRoots.length ? { tls: { awsRoots: s.tls.awsRoots } } : {}),
-      hsm: { trustAnchor: s.hsm.trustAnchor },
-      clientSdk: { configDir: s.clientSdk.configDir },
+      ...worldConfig(world),
       timeout: '1s',
       agent: {
         jitter: 0,

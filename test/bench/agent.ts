@@ -10,10 +10,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { DEFAULTS } from '../../src/config/settings.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { startWorld } from '../../src/sim/world.js';
 import { packageRoot } from '../../src/util/paths.js';
+import { worldConfig } from '../support/world.js';
+import { sleep, waitFor } from './wait.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10_000);
 const BB_ROUNDS = Number(process.env.BENCH_BB_ROUNDS ?? 300);
@@ -50,8 +51,6 @@ function bigScenario(): Scenario {
   snapshot.ports = PORTS;
   return { ...base, name: 'bench', snapshot, sim: { ...(base.sim ?? {}) } };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function procStats(pid: number) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -102,34 +101,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs: number,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (let i = 0; Date.now() < end && i < timeoutMs / 50 + 1; i++) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {}
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 async function benchAgent(world: Awaited<ReturnType<typeof startWorld>>, dir: string) {
-  const s = world.apply(structuredClone(DEFAULTS));
   const cfgPath = join(dir, 'agent.yaml');
   const config = (reachability: string) =>
     stringify({
-      endpointUrl: s.endpointUrl,
-      imds: { endpoint: s.imds.endpoint },
-      region: s.region,
-      ...(s.caBundle ? { caBundle: s.caBundle } : {}),
-      ...(s.tls.awsRoots.length ? { tls: { awsRoots: s.tls.awsRoots } } : {}),
-      hsm: { trustAnchor: s.hsm.trustAnchor },
-      clientSdk: { configDir: s.clientSdk.configDir },
+      ...worldConfig(world),
       timeout: '1s',
       concurrency: CONCURRENCY,
       // Only the TCP probe: the comparison with blackbox_exporter is about the same work.

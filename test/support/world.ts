@@ -1,6 +1,6 @@
 // Test helper: a simulated world from a built-in scenario, changed as the test needs, always stopped.
 import type { Settings } from '../../src/config/settings.js';
-import { resolveSettings } from '../../src/config/settings.js';
+import { DEFAULTS, resolveSettings } from '../../src/config/settings.js';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.js';
 import { startWorld, type World } from '../../src/sim/world.js';
 
@@ -30,3 +30,18 @@ export function clustersOf(s: Scenario): RawCluster[] {
 
 /** Read operations only: what hsmwatch may ever call. */
 export const READ_ONLY = /^(Describe|Get|List)[A-Za-z]+$/;
+
+/** The config keys that point hsmwatch at a simulated world (as `demo` does), for a config file. */
+export function worldConfig(world: World): Record<string, unknown> {
+  const s = world.apply(structuredClone(DEFAULTS));
+  return {
+    endpointUrl: s.endpointUrl,
+    imds: { endpoint: s.imds.endpoint },
+    region: s.region,
+    ...(s.caBundle ? { caBundle: s.caBundle } : {}),
+    ...(s.proxy ? { proxy: s.proxy, noProxy: s.noProxy ?? '' } : {}),
+    ...(s.tls.awsRoots.length ? { tls: { awsRoots: s.tls.awsRoots } } : {}),
+    hsm: { trustAnchor: s.hsm.trustAnchor },
+    clientSdk: { configDir: s.clientSdk.configDir },
+  };
+}
