@@ -13,6 +13,21 @@ import {
 } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Without the resolver rule, Chromium still resolves update.googleapis.com through the machine's
+ * resolver (seen under strace) despite --disable-component-update: every name but loopback is
+ * answered NOTFOUND inside the browser, so nothing leaves loopback.
+ */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+];
 
 describe.skipIf(!needTool('chromium'))('status page in headless Chromium (scenario hsm-down)', () => {
   let run: AgentOnWorld;
@@ -35,15 +50,7 @@ describe.skipIf(!needTool('chromium'))('status page in headless Chromium (scenar
       executablePath: CHROMIUM,
       javaScriptEnabled: false,
       viewport: { width: 1280, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      args: CHROMIUM_ARGS,
       timeout: 20_000,
     });
     try {
@@ -80,6 +87,12 @@ describe.skipIf(!needTool('chromium'))('status page in headless Chromium (scenar
       expect(await page.$$eval('#probes tbody tr', (trs) => trs.length)).toBeGreaterThanOrEqual(1);
       mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
       await page.screenshot({ path: join(ROOT, 'test-artifacts', 'agent-status-page.png'), fullPage: true });
+      // Resolution is pinned inside the browser: the name it used to look up is not found, and no
+      // query reaches the machine's resolver.
+      const outside = await page
+        .goto('http://update.googleapis.com/', { timeout: 10_000 })
+        .catch((e: Error) => e);
+      expect(String(outside)).toMatch(/ERR_NAME_NOT_RESOLVED/);
     } finally {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
