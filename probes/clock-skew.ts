@@ -90,7 +90,7 @@ function skewVerdict(samples: readonly Sample[]): ProbeOutcome<Id, 'clockSkewMs'
   const best = good.reduce((a, b) => (b.r.rttMs < a.r.rttMs ? b : a));
   const skew = best.r.skewMs;
   const abs = Math.abs(skew);
-  const direction = skew > 0 ? 'behind' : 'ahead of';
+  const direction = skew > 0 ? 'ahead of' : 'behind';
   const base = {
     skewMs: Math.round(skew),
     skewSeconds: Math.round(skew / 100) / 10,
@@ -103,7 +103,7 @@ function skewVerdict(samples: readonly Sample[]): ProbeOutcome<Id, 'clockSkewMs'
           'clock.skew',
           'fail',
           'clock',
-          `this host's clock is ${fmt(-skew)} (${direction} AWS): beyond 4 minutes, SigV4-signed requests are about to fail (AWS rejects 5 minutes)`,
+          `this host's clock is ${fmt(skew)} (${direction} AWS): beyond 4 minutes, SigV4-signed requests are about to fail (AWS rejects 5 minutes)`,
           base,
           FIX,
         )
@@ -112,7 +112,7 @@ function skewVerdict(samples: readonly Sample[]): ProbeOutcome<Id, 'clockSkewMs'
             'clock.skew',
             'warn',
             'clock',
-            `this host's clock is ${fmt(-skew)} (${direction} AWS): more than 1 minute off`,
+            `this host's clock is ${fmt(skew)} (${direction} AWS): more than 1 minute off`,
             base,
             FIX,
           )

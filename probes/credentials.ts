@@ -78,6 +78,7 @@ function identified(
     account: out.Account ?? null,
     arn: out.Arn ?? null,
     temporary,
+    source: src.source,
     expiration,
   };
   const evidence = {

@@ -96,27 +96,35 @@ export function declareTlsEndpointMetrics(m: MetricsFactory) {
   };
 }
 
+// Unknown is absent, never 0: these gauges carry a label, so that reset() leaves no series (an
+// unlabelled prom-client gauge always exposes one, 0 after a reset — "perfect time", "expired in 1970").
+
 export function declareClockMetrics(m: MetricsFactory) {
   const skew = m.gauge({
     name: 'cloudhsm_clock_skew_seconds',
-    help: "AWS time minus this host's time, from the endpoints' Date header corrected for the round trip.",
+    help: "This host's clock minus AWS time (positive: ahead), from the reference endpoint's Date header corrected for the round trip; absent when unknown.",
+    labelNames: ['endpoint'],
   });
   return (outcome: ProbeOutcome) => {
+    skew.reset();
     const skewMs = outcome.facts?.clockSkewMs;
-    if (skewMs !== undefined) skew.set(Math.round(skewMs) / 1000);
-    else skew.reset();
+    const reference = outcome.findings.find((f) => f.id === 'clock.skew')?.evidence.reference;
+    if (skewMs !== undefined && typeof reference === 'string')
+      skew.set({ endpoint: reference }, Math.round(skewMs) / 1000);
   };
 }
 
 export function declareCredentialsMetrics(m: MetricsFactory) {
   const expiry = m.gauge({
     name: 'cloudhsm_credentials_expiry_timestamp_seconds',
-    help: 'When the temporary AWS credentials in use expire, in Unix seconds (absent for long-term keys).',
+    help: 'When the temporary AWS credentials in use expire, in Unix seconds, by credential source (absent for long-term keys and when unknown).',
+    labelNames: ['source'],
   });
   return (outcome: ProbeOutcome) => {
+    expiry.reset();
     const identity = outcome.facts?.identity;
-    if (identity?.ok && identity.expiration) expiry.set(Date.parse(identity.expiration) / 1000);
-    else expiry.reset();
+    if (identity?.ok && identity.expiration)
+      expiry.set({ source: identity.source }, Date.parse(identity.expiration) / 1000);
   };
 }
 

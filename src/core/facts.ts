@@ -9,6 +9,8 @@ export type Identity =
       account: string | null;
       arn: string | null;
       temporary: boolean;
+      /** Where the SDK's chain found them: environment, profile, instance role (IMDS)... */
+      source: string;
       /** ISO time the temporary credentials expire; null for long-term keys. */
       expiration: string | null;
     }
@@ -27,7 +29,7 @@ export interface ProbeFacts {
   staticPaths: readonly PathContribution[];
   /** What a live TCP connect saw on every path. */
   livePaths: readonly PathContribution[];
-  /** AWS time minus this host's, from the best-measured endpoint. */
+  /** This host's clock minus AWS time (positive: ahead), from the best-measured endpoint. */
   clockSkewMs: number;
 }
 

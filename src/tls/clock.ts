@@ -7,7 +7,7 @@ import { type HandshakeOptions, handshake, tcp } from './handshake.js';
 export type SkewResult =
   | {
       ok: true;
-      /** Server time minus local time, in ms (positive: this host is behind). */
+      /** This host's clock minus the server's, in ms (positive: this host is ahead). */
       skewMs: number;
       rttMs: number;
       serverDate: string;
@@ -79,7 +79,7 @@ export async function measureSkew(
         const midpoint = (sentAt + receivedAt) / 2;
         done({
           ok: true,
-          skewMs: server + 500 - midpoint,
+          skewMs: midpoint - (server + 500),
           rttMs,
           serverDate: new Date(server).toISOString(),
           status,

@@ -139,7 +139,8 @@ describe('clock skew', () => {
     const r = await measureSkew({ host: '127.0.0.1', port: ahead.port, timeoutMs: 3000 });
     expect(r.ok).toBe(true);
     if (r.ok) {
-      expect(Math.abs(r.skewMs - 600_000)).toBeLessThan(1500);
+      // The server's clock is 10 minutes ahead: this host is 10 minutes behind (negative).
+      expect(Math.abs(r.skewMs + 600_000)).toBeLessThan(1500);
       expect(r.rttMs).toBeLessThan(1000);
     }
     const r2 = await measureSkew({ host: '127.0.0.1', port: server.port, timeoutMs: 3000 });

@@ -122,8 +122,10 @@ describe('demo scenarios', () => {
     );
     expect(text).toContain(`cloudhsm_tls_version_info{endpoint="${ep}",version="TLSv1.2"} 1`);
     expect(text).toContain(`cloudhsm_tls_intercepted{endpoint="${ep}"} 0`);
-    const skewMs = byId(report, 'clock.skew')[0]!.evidence.skewMs as number;
-    expect(text).toContain(`cloudhsm_clock_skew_seconds ${skewMs / 1000}\n`);
+    const skew = byId(report, 'clock.skew')[0]!.evidence;
+    expect(text).toContain(
+      `cloudhsm_clock_skew_seconds{endpoint="${skew.reference as string}"} ${(skew.skewMs as number) / 1000}\n`,
+    );
     noSecrets(text);
   });
 
@@ -160,7 +162,9 @@ describe('demo scenarios', () => {
     const { report } = await run(relocated('clock-skew'));
     const f = byId(report, 'clock.skew')[0]!;
     expect(f.status).toBe('fail');
-    expect(Math.abs((f.evidence.skewMs as number) + 330_000)).toBeLessThan(1500);
+    // The simulated AWS answers 330 s in the past: this host is 330 s ahead (positive).
+    expect(Math.abs((f.evidence.skewMs as number) - 330_000)).toBeLessThan(1500);
+    expect(f.message).toMatch(/\+5\.5 min|\+330|ahead of AWS/);
     expect(f.remediation).toMatch(/169\.254\.169\.123/);
   });
 
