@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { PROBES } from '../../probes/index.js';
 import { needTool, ROOT } from './helpers.js';
 
 const dir = join(ROOT, 'dashboards');
@@ -68,10 +69,23 @@ describe.skipIf(!needTool('promtool'))('alert rules', () => {
 
   it('use only metrics the product defines', () => {
     const known =
-      /^(cloudhsm_(hsm_port_up|path_reachable|tls_version_info|tls_cipher_info|tls_intercepted|tls_cert_expiry_timestamp_seconds|clock_skew_seconds|credentials_expiry_timestamp_seconds|agent_data_stale|probe_last_run_timestamp_seconds)|up)$/;
+      /^(cloudhsm_(hsm_port_up|path_reachable|tls_version_info|tls_cipher_info|tls_intercepted|tls_cert_expiry_timestamp_seconds|clock_skew_seconds|credentials_expiry_timestamp_seconds|agent_data_stale|probe_last_run_timestamp_seconds|finding_status)|up)$/;
     for (const g of rules.groups)
       for (const r of g.rules)
         for (const m of r.expr.matchAll(/\b([a-z_]+)\s*[{)=<> ]/g))
           if (/^(cloudhsm_|up$)/.test(m[1]!)) expect(m[1], r.alert).toMatch(known);
+  });
+
+  it('name only finding ids that a probe defines', () => {
+    const ids = new Set(PROBES.flatMap((p) => Object.keys(p.findings)));
+    let named = 0;
+    for (const g of rules.groups)
+      for (const r of g.rules)
+        for (const m of r.expr.matchAll(/cloudhsm_finding_status\{id=~?"([^"]+)"/g))
+          for (const id of m[1]!.replace(/\\+\./g, '.').split('|')) {
+            named++;
+            expect(ids.has(id), `${r.alert}: ${id}`).toBe(true);
+          }
+    expect(named).toBeGreaterThanOrEqual(4);
   });
 });
