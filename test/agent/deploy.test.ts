@@ -25,6 +25,9 @@ describe('deployment files', () => {
     expect(directives.get('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
     expect(directives.get('KillSignal')).toBe('SIGTERM');
     expect(directives.get('CapabilityBoundingSet')).toBe('');
+    // A missing path fails the unit (226/NAMESPACE) unless it is prefixed with '-'.
+    for (const p of (directives.get('ReadOnlyPaths') ?? '').split(/\s+/).filter(Boolean))
+      expect(p.startsWith('-'), `ReadOnlyPaths ${p}`).toBe(true);
     expect(directives.get('ExecStart')).toMatch(/hsmwatch\.js agent --config \/etc\/hsmwatch\/config\.yaml$/);
   });
 
@@ -60,10 +63,21 @@ describe('deployment files', () => {
           encoding: 'utf8',
         });
         expect(r.stdout + r.stderr).toContain('is valid prometheus config file syntax');
+        expect(r.stdout + r.stderr).toMatch(/SUCCESS: [1-9]\d* rules found/);
         expect(r.status).toBe(0);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+      // And where it lies in the repository, with the rules in dashboards/.
+      const inRepo = spawnSync(
+        'promtool',
+        ['check', 'config', join(ROOT, 'deploy', 'prometheus-ec2-sd.yml')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(inRepo.stdout + inRepo.stderr).toMatch(/SUCCESS: [1-9]\d* rules found/);
+      expect(inRepo.status, inRepo.stdout + inRepo.stderr).toBe(0);
       const cfg = parse(readFileSync(join(ROOT, 'deploy', 'prometheus-ec2-sd.yml'), 'utf8')) as {
         scrape_configs: Array<{
           job_name: string;
