@@ -1,10 +1,11 @@
 // Settings from the command line and the config file, and how a diagnosis is printed: what the
 // handlers of the discovering commands load when they run.
 import { loadConfigFile, resolveSettings, type Settings, validateConfig } from '../config/settings.js';
+import { isUsageFailure } from '../core/findings.js';
 import type { Diagnosis } from '../diagnosis/diagnose.js';
 import { exitCodeFor } from '../report/build.js';
 import { makeStyle, renderText, wantColour } from '../report/text.js';
-import { type DiagnoseArgs, type Io, probeSelection } from './shared.js';
+import { type DiagnoseArgs, EXIT, type Io, probeSelection } from './shared.js';
 
 /** Config file, then flags; both validated by the same schema. */
 export function settingsFromArgs(argv: DiagnoseArgs, ...extra: Parameters<typeof resolveSettings>): Settings {
@@ -32,5 +33,5 @@ export function printDiagnosis(d: Diagnosis, settings: Settings, io: Io): number
   } else {
     io.stdout.write(renderText(d.report, d.env, makeStyle(wantColour(io.stdout))));
   }
-  return exitCodeFor(d.report, settings.strict);
+  return isUsageFailure(d.report.findings) ? EXIT.usage : exitCodeFor(d.report, settings.strict);
 }

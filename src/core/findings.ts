@@ -6,6 +6,8 @@ import type { Finding, Status } from '../model/index.js';
 export interface FindingSpec {
   /** What the check establishes, one line, for docs and `hsmwatch findings`. */
   summary: string;
+  /** A fail means the command cannot run as it was given (missing input): exit status 2, not 1. */
+  usage?: true;
 }
 
 export type FindingCatalogue<Id extends string> = Readonly<Record<Id, FindingSpec>>;
@@ -18,7 +20,10 @@ export const ENGINE_FINDINGS = {
   'discovery.imds-hop-limit': {
     summary: 'The IMDSv2 token request reaches the instance (hop limit large enough for containers).',
   },
-  'discovery.region': { summary: 'An AWS region is known (flag, config, environment, profile or IMDS).' },
+  'discovery.region': {
+    summary: 'An AWS region is known (flag, config, environment, profile or IMDS).',
+    usage: true,
+  },
   'discovery.cloudhsm': { summary: 'CloudHSM DescribeClusters answered and listed the clusters to check.' },
   'discovery.cluster': { summary: 'A cluster is ACTIVE and has HSMs.' },
   'discovery.ec2': {
@@ -33,6 +38,12 @@ export const ENGINE_FINDINGS = {
   'probe.timeout': { summary: 'A probe did not finish within its deadline.' },
   'probe.skipped': { summary: 'A probe could not run because something it needs is missing.' },
 } as const satisfies FindingCatalogue<string>;
+
+/** Whether a failed engine finding says the command was given too little to run (exit status 2). */
+export function isUsageFailure(findings: readonly Finding[]): boolean {
+  const specs: FindingCatalogue<string> = ENGINE_FINDINGS;
+  return findings.some((f) => f.status === 'fail' && specs[f.id]?.usage === true);
+}
 
 export type EngineFindingId = keyof typeof ENGINE_FINDINGS;
 

@@ -181,6 +181,22 @@ describe('hsmwatch diagnose', () => {
     noStack(r.stderr);
   });
 
+  it('a missing region is a usage error (exit 2), with the fix, and --hsm-ip needs none', async () => {
+    const r = await runCli(['diagnose', '--timeout', '300ms'], {
+      env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/fail\s+discovery\.region/);
+    expect(r.stdout).toContain(
+      'fix: pass --region us-east-1 (or set AWS_REGION), or list HSM addresses with --hsm-ip',
+    );
+    const ip = await runCli(['diagnose', '--hsm-ip', '127.0.0.1', '--ports', '9', '--timeout', '300ms'], {
+      env: { AWS_REGION: undefined },
+    });
+    expect(ip.code).toBe(1); // port 9 refuses: a check failed, nothing wrong with the command
+    noStack(r.stderr);
+  });
+
   it('lets flags override the config file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hsmwatch-'));
     const file = join(dir, 'ok.yml');
