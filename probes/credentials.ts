@@ -2,7 +2,12 @@
 // (sts:GetCallerIdentity), long-term or temporary, and when they expire. Never prints a key.
 import type { GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
 import { makeStsClient } from '../src/aws/clients.js';
-import { type CredentialSource, credentialSource } from '../src/aws/credential-source.js';
+import {
+  type CredentialSource,
+  credentialSource,
+  missingProfile,
+  missingProfileReason,
+} from '../src/aws/credential-source.js';
 import { resolveEndpoint } from '../src/aws/endpoints.js';
 import { type AwsFailure, classifyAwsError, describeFailure } from '../src/aws/errors.js';
 import type { Identity } from '../src/core/facts.js';
@@ -31,6 +36,7 @@ export const credentials = defineProbe({
     const { settings, env } = ctx;
     const asked: Asked = {
       src: credentialSource({ profile: settings.profile, staticCredentials: Boolean(env.credentials) }),
+      missing: env.credentials ? null : missingProfile(settings.profile),
       endpoint: resolveEndpoint('sts', settings)?.url ?? 'regional',
     };
     const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
@@ -54,6 +60,8 @@ export const credentials = defineProbe({
 /** What was asked of STS: the chain's source (for the evidence) and the endpoint used. */
 interface Asked {
   src: { source: CredentialSource; profile?: string };
+  /** The profile asked for does not exist: that, not "no credentials", is what to say. */
+  missing: { profile: string; known: string[] } | null;
   endpoint: string;
 }
 
@@ -138,8 +146,32 @@ function expiryFinding(
   );
 }
 
+/** The named profile is in neither ~/.aws/config nor ~/.aws/credentials. */
+function noSuchProfile(
+  m: { profile: string; known: string[] },
+  f: AwsFailure,
+  endpoint: string,
+): ProbeOutcome<Id, 'identity'> {
+  const detail = missingProfileReason(m);
+  const identity: Identity = { ok: false, kind: f.kind, code: 'ProfileNotFound', detail };
+  return {
+    findings: [
+      finding(
+        'credentials.identity',
+        'fail',
+        'credentials',
+        detail,
+        { profile: m.profile, knownProfiles: m.known, code: f.code, endpoint },
+        `pass one of the profiles that exist with --profile (or AWS_PROFILE), or create it: aws configure --profile ${m.profile}`,
+      ),
+    ],
+    facts: { identity },
+  };
+}
+
 /** STS (or the chain before it) refused: missing credentials and denials fail, the rest is an error. */
-function rejected({ src, endpoint }: Asked, f: AwsFailure): ProbeOutcome<Id, 'identity'> {
+function rejected({ src, endpoint, missing }: Asked, f: AwsFailure): ProbeOutcome<Id, 'identity'> {
+  if (missing && f.kind === 'credentials') return noSuchProfile(missing, f, endpoint);
   const evidence = {
     source: src.source,
     code: f.code,

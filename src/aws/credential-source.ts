@@ -48,6 +48,27 @@ export function profileRegion(
   return config.region || null;
 }
 
+/**
+ * A profile named explicitly (flag or AWS_PROFILE) that neither shared file defines, with the
+ * profiles they do define; null when it exists, or when none was named.
+ */
+export function missingProfile(
+  profile: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): { profile: string; known: string[] } | null {
+  const name = profile ?? env.AWS_PROFILE;
+  if (!name) return null;
+  const config = iniSections(env.AWS_CONFIG_FILE ?? join(homedir(), '.aws', 'config'));
+  const creds = iniSections(env.AWS_SHARED_CREDENTIALS_FILE ?? join(homedir(), '.aws', 'credentials'));
+  if (config.has(name) || creds.has(name)) return null;
+  return { profile: name, known: [...new Set([...config.keys(), ...creds.keys()])].sort() };
+}
+
+/** Why the SDK chain found no credentials: the named profile that does not exist, when that is it. */
+export function missingProfileReason(m: { profile: string; known: string[] }): string {
+  return `profile "${m.profile}" is not in ~/.aws/config or ~/.aws/credentials (${m.known.length ? `profiles there: ${m.known.join(', ')}` : 'no profile is defined there'})`;
+}
+
 export function credentialSource(
   o: { profile?: string | undefined; staticCredentials: boolean },
   env: NodeJS.ProcessEnv = process.env,

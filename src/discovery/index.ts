@@ -1,7 +1,7 @@
 // Discovery: who am I (IMDS), which region, which clusters and HSM addresses to check, and the VPC
 // as EC2 describes it. Yields the typed Environment the probes read, with discovery's own findings.
 import { makeCloudHsmClient, makeEc2Client } from '../aws/clients.js';
-import { profileRegion } from '../aws/credential-source.js';
+import { missingProfile, missingProfileReason, profileRegion } from '../aws/credential-source.js';
 import { resolveEndpoint } from '../aws/endpoints.js';
 import { type AwsFailure, describeFailure } from '../aws/errors.js';
 import { AWS_OPERATIONS, snapshotKey } from '../aws/operations.js';
@@ -210,7 +210,10 @@ async function discoverClusters(
       settings.clusterIds,
       withDeadline(o.signal, settings.aws.timeoutMs * (settings.aws.maxAttempts + 1)),
     );
-    if (!r.ok) return { clusters: [], targets: [], ...clustersFailure(r.failure, endpoint) };
+    if (!r.ok) {
+      const missing = o.credentials ? null : missingProfile(settings.profile);
+      return { clusters: [], targets: [], ...clustersFailure(r.failure, endpoint, missing) };
+    }
     snapshot.aws[DESCRIBE_CLUSTERS] = { Clusters: r.clusters };
     const view = clustersToTargets(r.clusters, settings.clusterIds);
     const listed = finding(
@@ -231,7 +234,11 @@ async function discoverClusters(
   }
 }
 
-function clustersFailure(f: AwsFailure, endpoint: string): { findings: Finding[]; read: AwsRead } {
+function clustersFailure(
+  f: AwsFailure,
+  endpoint: string,
+  missing: { profile: string; known: string[] } | null,
+): { findings: Finding[]; read: AwsRead } {
   const evidence = {
     code: f.code,
     kind: f.kind,
@@ -261,9 +268,11 @@ function clustersFailure(f: AwsFailure, endpoint: string): { findings: Finding[]
           'discovery.cloudhsm',
           'skip',
           'cloudhsmv2',
-          `cannot list clusters: ${describeFailure(f)}`,
+          `cannot list clusters: ${missing ? missingProfileReason(missing) : describeFailure(f)}`,
           evidence,
-          'give the instance a role, set AWS_PROFILE, or list HSM addresses with --hsm-ip',
+          missing
+            ? `pass a profile that exists with --profile (or AWS_PROFILE), or create it: aws configure --profile ${missing.profile}`
+            : 'give the instance a role, set AWS_PROFILE, or list HSM addresses with --hsm-ip',
         )
       : finding(
           'discovery.cloudhsm',

@@ -1,5 +1,5 @@
 // The built CLI as a child process: exit codes, the JSON contract, errors without stack traces.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -194,6 +194,48 @@ describe('hsmwatch diagnose', () => {
       env: { AWS_REGION: undefined },
     });
     expect(ip.code).toBe(1); // port 9 refuses: a check failed, nothing wrong with the command
+    noStack(r.stderr);
+  });
+
+  it('a profile that does not exist is named, with the profiles that do', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'hsmwatch-home-'));
+    mkdirSync(join(home, '.aws'));
+    writeFileSync(
+      join(home, '.aws', 'config'),
+      '[default]\nregion = us-east-1\n[profile ops]\nregion = us-east-1\n',
+    );
+    // Nothing listens on 127.0.0.1:9: the chain fails before any request anyway.
+    const r = await runCli(
+      [
+        'diagnose',
+        '--region',
+        'us-east-1',
+        '--profile',
+        'nosuch',
+        '--endpoint-url',
+        'http://127.0.0.1:9',
+        '--timeout',
+        '300ms',
+      ],
+      {
+        env: {
+          HOME: home,
+          AWS_ACCESS_KEY_ID: undefined,
+          AWS_SECRET_ACCESS_KEY: undefined,
+          AWS_SESSION_TOKEN: undefined,
+          AWS_PROFILE: undefined,
+          AWS_CONFIG_FILE: undefined,
+          AWS_SHARED_CREDENTIALS_FILE: undefined,
+        },
+      },
+    );
+    const says =
+      'profile "nosuch" is not in ~/.aws/config or ~/.aws/credentials (profiles there: default, ops)';
+    expect(r.stdout).toContain(`cannot list clusters: ${says}`);
+    expect(r.stdout).toMatch(/fail\s+credentials\.identity/);
+    expect(r.stdout).toContain(says);
+    expect(r.stdout).toContain('aws configure --profile nosuch');
+    expect(r.stdout).not.toContain('no AWS credentials found');
     noStack(r.stderr);
   });
 
