@@ -14,7 +14,7 @@ export const agentCommand: CommandModule = (y, { handle }) =>
     'agent',
     'daemon: probe on a schedule, serve /metrics, /report and a status page',
     (c) =>
-      withDiagnoseOptions(c)
+      withDiagnoseOptions(c, { report: false })
         .parserConfiguration({ 'dot-notation': false })
         .option('web.listen-address', {
           type: 'string',

@@ -41,20 +41,30 @@ export interface DiagnoseArgs {
   'skip-probe'?: string[] | undefined;
 }
 
-/** Options shared by every command that discovers and probes. */
-export function withDiagnoseOptions<T>(y: Argv<T>) {
+/**
+ * Options shared by every command that discovers and probes; `report: false` for the commands that
+ * print no report (agent, snapshot), which then do not offer --output and --strict.
+ */
+export function withDiagnoseOptions<T>(y: Argv<T>, o: { report?: boolean } = {}) {
+  const common = discoveryOptions(y);
+  if (o.report === false) return common;
+  return common
+    .option('output', {
+      alias: 'o',
+      choices: ['text', 'json'] as const,
+      describe: 'report format',
+      defaultDescription: 'text',
+    })
+    .option('strict', { type: 'boolean', describe: 'exit 1 on warnings too' });
+}
+
+function discoveryOptions<T>(y: Argv<T>) {
   return y
     .strict()
     .option('config', {
       type: 'string',
       describe: 'YAML config file (same keys as the flags)',
       requiresArg: true,
-    })
-    .option('output', {
-      alias: 'o',
-      choices: ['text', 'json'] as const,
-      describe: 'report format',
-      defaultDescription: 'text',
     })
     .option('region', {
       type: 'string',
@@ -96,7 +106,6 @@ export function withDiagnoseOptions<T>(y: Argv<T>) {
       defaultDescription: '32',
       requiresArg: true,
     })
-    .option('strict', { type: 'boolean', describe: 'exit 1 on warnings too' })
     .option('endpoint-url', {
       type: 'string',
       describe: 'endpoint for every AWS API (else AWS_ENDPOINT_URL[_<SERVICE>])',

@@ -32,7 +32,7 @@ export const snapshotCommand: CommandModule = (y, { io, handle }) =>
     'snapshot',
     'capture what discovery reads (AWS answers, instance facts) into one JSON file',
     (c) =>
-      withDiagnoseOptions(c)
+      withDiagnoseOptions(c, { report: false })
         .option('out', { type: 'string', describe: 'file to write (default: stdout)', requiresArg: true })
         .example('$0 snapshot --out hsmwatch-snapshot.json', 'then: hsmwatch analyze hsmwatch-snapshot.json'),
     handle((argv: DiagnoseArgs & { out?: string | undefined }) => runSnapshot(argv, io)),

@@ -239,6 +239,20 @@ describe('hsmwatch diagnose', () => {
     noStack(r.stderr);
   });
 
+  it('offers --output and --strict only where there is a report', async () => {
+    for (const cmd of ['agent', 'snapshot']) {
+      const help = await runCli([cmd, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).not.toMatch(/--output|--strict/);
+      const used = await runCli([cmd, '--output', 'json']);
+      expect(used.code, cmd).toBe(2);
+      expect(used.stderr).toContain('Unknown argument: output');
+    }
+    const diagnose = await runCli(['diagnose', '--help']);
+    expect(diagnose.stdout).toMatch(/--output/);
+    expect(diagnose.stdout).toMatch(/--strict/);
+  });
+
   it('lets flags override the config file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hsmwatch-'));
     const file = join(dir, 'ok.yml');
