@@ -1,6 +1,6 @@
 // `hsmwatch analyze <file>`: every static check (security groups, NACLs, routes) on a snapshot, offline.
 import { UsageError } from '../config/errors.js';
-import { type CommandModule, type Io, probeSelection } from './shared.js';
+import { type CommandModule, type Io, probeSelection, withProbeSelection } from './shared.js';
 
 export interface AnalyzeArgs {
   file: string;
@@ -57,7 +57,7 @@ export const analyzeCommand: CommandModule = (y, { io, handle }) =>
     'analyze <file>',
     'run every static check (security groups, NACLs, routes) on a snapshot, offline',
     (c) =>
-      c
+      withProbeSelection(c)
         .strict()
         .positional('file', { type: 'string', describe: 'snapshot JSON file', demandOption: true })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, describe: 'report format' })
@@ -72,18 +72,6 @@ export const analyzeCommand: CommandModule = (y, { io, handle }) =>
           type: 'string',
           describe: "the client's ephemeral port range for return traffic",
           defaultDescription: '1024-65535',
-          requiresArg: true,
-        })
-        .option('probe', {
-          type: 'string',
-          array: true,
-          describe: 'run only these probes',
-          requiresArg: true,
-        })
-        .option('skip-probe', {
-          type: 'string',
-          array: true,
-          describe: 'do not run these probes',
           requiresArg: true,
         })
         .example('$0 analyze snapshot.json --output json', 'the report, with no network access at all'),

@@ -2,7 +2,14 @@
 
 import type { Scenario } from '../sim/scenario.js';
 import { makeProgress } from './progress.js';
-import { type CommandModule, type DiagnoseArgs, EXIT, type Io, withDiagnoseOptions } from './shared.js';
+import {
+  type CommandModule,
+  type DiagnoseArgs,
+  EXIT,
+  type Io,
+  startProberEarly,
+  withDiagnoseOptions,
+} from './shared.js';
 
 interface DemoArgs extends DiagnoseArgs {
   scenario: string;
@@ -32,7 +39,7 @@ export const demoCommand: CommandModule = (y, { io, handle }) =>
   );
 
 async function runDemo(argv: DemoArgs, io: Io): Promise<number> {
-  if (!argv.list) void import('../prober/client.js').then((m) => m.startProber());
+  if (!argv.list) startProberEarly();
   const [
     { listScenarios, loadScenario, loadScenarioFile },
     netns,

@@ -1,9 +1,15 @@
 // `hsmwatch diagnose`: discover the cluster, check every HSM and port once, print the report.
 import { makeProgress } from './progress.js';
-import { type CommandModule, type DiagnoseArgs, type Io, withDiagnoseOptions } from './shared.js';
+import {
+  type CommandModule,
+  type DiagnoseArgs,
+  type Io,
+  startProberEarly,
+  withDiagnoseOptions,
+} from './shared.js';
 
 export async function runDiagnose(argv: DiagnoseArgs, io: Io): Promise<number> {
-  void import('../prober/client.js').then((m) => m.startProber());
+  startProberEarly();
   // Loaded on use, so --help and usage errors stay quick.
   const [{ settingsFromArgs, printDiagnosis }, { wantColour }, { diagnose }, { PROBES }] = await Promise.all([
     import('./settings-args.js'),

@@ -59,7 +59,7 @@ export function withDiagnoseOptions<T>(y: Argv<T>, o: { report?: boolean } = {})
 }
 
 function discoveryOptions<T>(y: Argv<T>) {
-  return y
+  const common = y
     .strict()
     .option('config', {
       type: 'string',
@@ -110,7 +110,13 @@ function discoveryOptions<T>(y: Argv<T>) {
       type: 'string',
       describe: 'endpoint for every AWS API (else AWS_ENDPOINT_URL[_<SERVICE>])',
       requiresArg: true,
-    })
+    });
+  return withProbeSelection(common);
+}
+
+/** --probe and --skip-probe, for every command that runs probes. */
+export function withProbeSelection<T>(y: Argv<T>) {
+  return y
     .option('probe', {
       type: 'string',
       array: true,
@@ -124,6 +130,11 @@ function discoveryOptions<T>(y: Argv<T>) {
       describe: 'do not run these probes',
       requiresArg: true,
     });
+}
+
+/** Starts the prober's connect thread now, so its start-up overlaps the command's own. */
+export function startProberEarly(): void {
+  void import('../prober/client.js').then((m) => m.startProber());
 }
 
 /** --probe / --skip-probe as the config's `probes` key. */

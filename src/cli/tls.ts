@@ -1,5 +1,5 @@
 // `hsmwatch tls HOST[:PORT]...`: the TLS checks against any endpoint (the handler is in tls-run.ts).
-import type { CommandModule } from './shared.js';
+import { type CommandModule, startProberEarly } from './shared.js';
 import type { TlsArgs } from './tls-run.js';
 
 export const tlsCommand: CommandModule = (y, { io, handle }) =>
@@ -49,7 +49,7 @@ export const tlsCommand: CommandModule = (y, { io, handle }) =>
           'the endpoints[] and findings[] objects',
         ),
     handle(async (argv: TlsArgs) => {
-      void import('../prober/client.js').then((m) => m.startProber());
+      startProberEarly();
       return (await import('./tls-run.js')).runTlsCommand(argv, io);
     }),
   );

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { type ConnectResult, tcpConnect } from '../net/tcp-connect.js';
 import { type HandshakeOptions, type HandshakeResult, handshake } from '../tls/handshake.js';
 import { builtSibling } from '../util/built-file.js';
-import type { FromProber, ToProber, WireHandshake } from './wire.js';
+import { type FromProber, proberFailure, type ToProber, type WireHandshake } from './wire.js';
 
 /** Beyond the attempt's own deadline: the thread's queue and the message hops. */
 const BACKSTOP_MS = 2000;
@@ -172,17 +172,7 @@ export async function probeHandshake(o: HandshakeOptions): Promise<HandshakeResu
   }
   if (r && 'ok' in r) return handshakeFromWire(r);
   if (unavailable) return handshake(o);
-  return {
-    ok: false,
-    stage: 'connect',
-    code: 'EPROBER',
-    message: 'the prober thread gave no answer in time',
-    dnsMs: null,
-    connectMs: null,
-    elapsedMs: performance.now() - t0,
-    chain: [],
-    notTls: false,
-  };
+  return handshakeFromWire(proberFailure('the prober thread gave no answer in time', performance.now() - t0));
 }
 
 /**

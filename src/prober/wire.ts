@@ -20,6 +20,21 @@ export type FromProber =
   | { kind: 'connect'; id: number; result: ConnectResult }
   | { kind: 'handshake'; id: number; result: WireHandshake };
 
+/** A handshake the prober could not carry out (the thread failed or gave no answer in time). */
+export function proberFailure(message: string, elapsedMs: number): WireHandshake {
+  return {
+    ok: false,
+    stage: 'connect',
+    code: 'EPROBER',
+    message,
+    dnsMs: null,
+    connectMs: null,
+    elapsedMs,
+    chain: [],
+    notTls: false,
+  };
+}
+
 export function handshakeToWire(r: HandshakeResult): WireHandshake {
   const { chain, ...rest } = r;
   if ('socket' in rest) delete rest.socket;

@@ -4,7 +4,7 @@
 import { createServer } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { tcpConnect } from '../net/tcp-connect.js';
-import { type FromProber, handshakeToWire, type ToProber } from './wire.js';
+import { type FromProber, handshakeToWire, proberFailure, type ToProber } from './wire.js';
 
 /**
  * Pacing: while fewer than UNPACED attempts are in flight, the next starts at once (loopback and
@@ -129,16 +129,6 @@ function failed(m: Job, e: unknown, elapsedMs: number): FromProber {
     : {
         kind: 'handshake',
         id: m.id,
-        result: {
-          ok: false,
-          stage: 'connect',
-          code: 'EPROBER',
-          message: `the prober failed: ${(e as Error).message}`,
-          dnsMs: null,
-          connectMs: null,
-          elapsedMs,
-          chain: [],
-          notTls: false,
-        },
+        result: proberFailure(`the prober failed: ${(e as Error).message}`, elapsedMs),
       };
 }
