@@ -3,12 +3,12 @@
 // is remounted read-only and `setpriv` to nobody, since no systemd runs here. The AWS process must
 // work there too: discovery and the SDK-using probes against the simulated AWS APIs.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, cpSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/config/settings.js';
 import { netns, skipNetns } from '../support/netns.js';
-import { startAgent, startSimWorld, tempDir, waitFor, writeAgentConfig } from './helpers.js';
+import { ROOT, startAgent, startSimWorld, tempDir, waitFor, writeAgentConfig } from './helpers.js';
 
 const SANDBOX = [
   'unshare',
@@ -21,6 +21,15 @@ const SANDBOX = [
   'mount -o remount,bind,ro / && exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"',
   'sandbox',
 ];
+
+/** bin/, the bundle and the one package it loads at run time (yaml), readable by everyone. */
+function installedCopy(dir: string): string {
+  const app = join(dir, 'app');
+  for (const part of ['package.json', 'bin', join('dist', 'bundle'), join('node_modules', 'yaml')])
+    cpSync(join(ROOT, part), join(app, part), { recursive: true });
+  execFileSync('chmod', ['-R', 'a+rX', app]);
+  return app;
+}
 
 describe.skipIf(skipNetns)('agent sandbox (non-root, read-only root)', () => {
   it('runs every probe, the AWS process included, as nobody on a read-only root', async () => {
@@ -38,7 +47,15 @@ describe.skipIf(skipNetns)('agent sandbox (non-root, read-only root)', () => {
       ]);
       for (const d of dirs) execFileSync('chmod', ['-R', 'a+rX', d]);
       chmodSync(config, 0o644);
-      const agent = await startAgent(['--config', config], { wrap: SANDBOX, env: { HOME: '/nonexistent' } });
+      // The checkout may sit in a directory nobody can enter (a mktemp clone): the unit's user runs an
+      // installed copy of what ships, as /opt/hsmwatch would hold it.
+      const app = installedCopy(dir);
+      const agent = await startAgent(['--config', config], {
+        wrap: SANDBOX,
+        cli: join(app, 'bin', 'hsmwatch.js'),
+        cwd: app,
+        env: { HOME: '/nonexistent' },
+      });
       try {
         await waitFor({
           what: 'agent ready',
