@@ -3,16 +3,17 @@
 // outcome; nothing here names a particular probe.
 import { Counter, collectDefaultMetrics, Gauge, Registry, type RegistryContentType } from 'prom-client';
 import type { Environment } from '../core/environment.js';
+import { findingSeries, stateSet } from '../core/finding-labels.js';
+import { LabelPruner } from '../core/label-pruner.js';
 import type { MetricsUpdater, ProbeDefinition } from '../core/probe.js';
 import type { ProbeRun } from '../core/runner.js';
-import type { Finding, Status } from '../model/index.js';
+import type { Finding } from '../model/index.js';
 import { metricsFactory } from './metrics-factory.js';
-
-/** Value of cloudhsm_finding_status per status: ordered by how much attention it needs. */
-export const FINDING_STATUS_VALUE: Record<Status, number> = { pass: 0, skip: 1, warn: 2, error: 3, fail: 4 };
 
 export interface AgentMetricsOptions {
   version: string;
+  /** The git commit of the build, as `revision` (Prometheus' own build_info spelling). */
+  revision?: string;
   probes: readonly ProbeDefinition[];
   /** Process and Node.js default metrics (off in unit tests that build many registries). */
   defaults?: boolean;
@@ -44,8 +45,8 @@ export class AgentMetrics {
   // The shared metrics, registered (and so exposed) in this order, before the probes' own.
   private readonly buildInfo = new Gauge({
     name: 'cloudhsm_agent_build_info',
-    help: 'hsmwatch agent build: version and Node.js version (always 1).',
-    labelNames: ['version', 'nodejs_version'],
+    help: 'hsmwatch agent build: version, git commit (revision) and Node.js version (always 1).',
+    labelNames: ['version', 'revision', 'nodejs_version'],
     registers: [this.results],
   });
   private readonly lastRun = new Gauge({
@@ -72,10 +73,18 @@ export class AgentMetrics {
     labelNames: ['probe', 'result'],
     registers: [this.results],
   });
+  // A state set (OpenMetrics StateSet convention, exposed as a gauge): per finding, one series per
+  // status, 1 for the current one and 0 for the others. target holds the ids the finding names.
   private readonly findingStatus = new Gauge({
     name: 'cloudhsm_finding_status',
-    help: 'Latest status of each finding: 0 pass, 1 skip, 2 warn, 3 error, 4 fail.',
-    labelNames: ['id', 'target'],
+    help: 'Latest status of each finding as a state set: 1 for its current status (pass, warn, fail, skip, error), 0 for the others. target: the ids the finding names.',
+    labelNames: ['id', 'target', 'status'],
+    registers: [this.results],
+  });
+  private readonly findingPruner = new LabelPruner();
+  private readonly findingsMerged = new Gauge({
+    name: 'cloudhsm_finding_label_collisions',
+    help: 'Findings of the latest results exported under the id and target labels of another one (the series shows the worst status of them; /report lists each).',
     registers: [this.results],
   });
   private readonly apiErrors = new Counter({
@@ -130,13 +139,17 @@ export class AgentMetrics {
 
   constructor(o: AgentMetricsOptions) {
     if (o.defaults !== false) collectProcessMetrics(this.processRegistry as unknown as Registry);
-    this.buildInfo.set({ version: o.version, nodejs_version: process.versions.node }, 1);
+    this.buildInfo.set(
+      { version: o.version, revision: o.revision ?? 'unknown', nodejs_version: process.versions.node },
+      1,
+    );
     // Exposed from the start: 0 until discovery and the first round say otherwise.
     this.discoveryLastSuccess.set(0);
     this.dataStale.set(0);
     this.staleSince.set(0);
     this.ready.set(0);
     this.targets.set(0);
+    this.findingsMerged.set(0);
     for (const p of o.probes) {
       const updater = p.declareMetrics?.(metricsFactory(this.results));
       if (updater) this.updaters.set(p.id, updater);
@@ -162,19 +175,24 @@ export class AgentMetrics {
     }
   }
 
-  /** Every finding of the latest results; label sets of findings no longer reported are dropped. */
+  /**
+   * Every finding of the latest results, as a state set per id and target label (findings sharing
+   * them: the worst status, and counted as collisions); series of findings no longer reported go.
+   */
   setFindings(findings: readonly Finding[]): void {
     this.version++;
-    // Several findings of one id and target: the worst wins.
-    const worst = new Map<string, { id: string; target: string; v: number }>();
-    for (const f of findings) {
-      const key = `${f.id}\u0000${f.target}`;
-      const v = FINDING_STATUS_VALUE[f.status];
-      const prev = worst.get(key);
-      if (!prev || v > prev.v) worst.set(key, { id: f.id, target: f.target, v });
+    const current: Array<Record<string, string>> = [];
+    let merged = 0;
+    for (const series of findingSeries(findings)) {
+      merged += series.findings - 1;
+      for (const { status, value } of stateSet(series.status)) {
+        const labels = { id: series.id, target: series.target, status };
+        this.findingStatus.set(labels, value);
+        current.push(labels);
+      }
     }
-    this.findingStatus.reset();
-    for (const e of worst.values()) this.findingStatus.set({ id: e.id, target: e.target }, e.v);
+    this.findingPruner.keep(this.findingStatus, current);
+    this.findingsMerged.set(merged);
   }
 
   awsApiError(service: string, operation: string, code: string): void {

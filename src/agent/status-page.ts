@@ -1,5 +1,7 @@
 // The status page: plain server-rendered HTML, readable without JavaScript.
+import type { Environment } from '../core/environment.js';
 import type { Finding, PathRecord, Report } from '../model/index.js';
+import { verdictOf } from '../report/verdict.js';
 import type { AgentState } from './state.js';
 
 const esc = (v: unknown) =>
@@ -19,7 +21,7 @@ const STATUS_ORDER: Record<string, number> = { fail: 0, error: 1, warn: 2, skip:
 
 export function renderStatusPage(
   state: AgentState,
-  o: { version: string; now?: number; refreshSeconds?: number },
+  o: { version: string; now?: number; refreshSeconds?: number; telemetryPath?: string },
 ): string {
   const now = o.now ?? Date.now();
   const rep = state.report()?.report ?? null;
@@ -39,8 +41,12 @@ th{background:#f6f8fa}.meta{color:#57606a}
 .s-open,.s-pass,.s-reachable,.s-ok{background:#dafbe1}.s-refused,.s-timeout,.s-unreachable,.s-fail,.s-blocked,.s-error{background:#ffebe9}
 .s-warn,.s-stale,.s-unknown,.s-skip,.s-skipped,.s-missing{background:#fff8c5}
 code{font-size:.85rem}
+.verdict{font-size:1.15rem;font-weight:600;margin:.4rem 0 .6rem;padding:.55rem .9rem;border-left:.45rem solid #8c959f;background:#f6f8fa}
+.v-fail{background:#ffebe9;border-left-color:#cf222e;color:#82071e}.v-warn{background:#fff8c5;border-left-color:#bf8700;color:#633c01}
+.v-pass{background:#dafbe1;border-left-color:#1a7f37;color:#116329}.verdict .meta{font-weight:400;font-size:.9rem}
 </style></head><body>
 <h1>hsmwatch agent</h1>
+${verdictLine(rep, env, state.ready)}
 <p class="meta">version ${esc(o.version)} · instance ${esc(env?.client?.instanceId ?? 'unknown')} · region ${esc(env?.region ?? 'unknown')} · ${state.ready ? 'ready' : 'first round in progress'} · page generated ${esc(new Date(now).toISOString())}</p>`);
   if (d) {
     const cls = d.staleSince === null ? 's-ok' : 's-stale';
@@ -60,9 +66,18 @@ code{font-size:.85rem}
   parts.push(probeTable(state, now));
   if (rep) parts.push(findingsTable(rep.findings));
   parts.push(
-    '<p class="meta">Machine-readable: <a href="/report">/report</a> · <a href="/metrics">/metrics</a></p></body></html>\n',
+    `<p class="meta">Machine-readable: <a href="/report">/report</a> · <a href="${esc(o.telemetryPath ?? '/metrics')}">${esc(o.telemetryPath ?? '/metrics')}</a></p></body></html>\n`,
   );
   return parts.join('\n');
+}
+
+/** The verdict that leads the text report, coloured by its status: red fail, yellow warn, green pass. */
+function verdictLine(rep: Report | null, env: Environment | null, ready: boolean): string {
+  if (!rep || !env)
+    return '<p id="verdict" class="verdict" data-status="pending">no results yet: discovery has not finished</p>';
+  const v = verdictOf(rep, env.targets);
+  const pending = ready ? '' : ' <span class="meta">(first round of probes still running)</span>';
+  return `<p id="verdict" class="verdict v-${v.status}" data-status="${v.status}"><span class="mark">${esc(v.mark)}</span> <span class="text">${esc(v.text)}</span>${pending}</p>`;
 }
 
 function liveByAddress(paths: readonly PathRecord[]) {

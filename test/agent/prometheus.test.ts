@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findingSeries } from '../../src/core/finding-labels.js';
+import type { Report } from '../../src/model/index.js';
 import {
   type AgentOnWorld,
   type AgentProcess,
@@ -21,6 +23,20 @@ interface Panel {
   type: string;
   datasource?: { uid?: string };
   targets?: Array<{ expr: string; datasource?: { uid?: string } }>;
+  transformations?: Array<{
+    id: string;
+    options: {
+      excludeByName: Record<string, boolean>;
+      indexByName: Record<string, number>;
+      renameByName: Record<string, string>;
+    };
+  }>;
+  fieldConfig?: {
+    overrides: Array<{
+      matcher: { id: string; options: string };
+      properties: Array<{ id: string; value: unknown }>;
+    }>;
+  };
 }
 const dashboard = JSON.parse(readFileSync(join(ROOT, 'dashboards', 'hsmwatch-dashboard.json'), 'utf8')) as {
   __inputs: Array<{ name: string; type: string; pluginId: string }>;
@@ -91,6 +107,8 @@ describe.skipIf(!haveProm)('agent scraped by a real Prometheus (scenario hsm-dow
     await run?.stop();
   });
 
+  const reportFindings = async () => ((await (await fetch(`${agent.url}/report`)).json()) as Report).findings;
+
   it('passes promtool check metrics', async () => {
     const body = await (await fetch(`${agent.url}/metrics`)).text();
     const r = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
@@ -118,8 +136,8 @@ describe.skipIf(!haveProm)('agent scraped by a real Prometheus (scenario hsm-dow
     const refused = await prom.query('cloudhsm_hsm_probe_failures_total{reason="refused"} > 0');
     expect(new Set(refused.map((s) => s.metric.ip))).toEqual(new Set(['127.0.112.11']));
     expect((await prom.query('cloudhsm_cluster_hsms{state="ACTIVE"}'))[0]?.value[1]).toBe('3');
-    const down = await prom.query('cloudhsm_finding_status{id="hsm.reachable"} == 4');
-    expect(down.map((s) => s.metric.target)).toEqual(['cluster-hsmwatchdemo/hsm-f3kzyjwvnde 127.0.112.11']);
+    const down = await prom.query('cloudhsm_finding_status{id="hsm.reachable",status="fail"} == 1');
+    expect(down.map((s) => s.metric.target)).toEqual(['cluster-hsmwatchdemo/hsm-f3kzyjwvnde/127.0.112.11']);
     expect((await prom.query('cloudhsm_agent_ready'))[0]?.value[1]).toBe('1');
     expect((await prom.query('cloudhsm_agent_data_stale'))[0]?.value[1]).toBe('0');
     const throttled = await prom.query(
@@ -136,6 +154,69 @@ describe.skipIf(!haveProm)('agent scraped by a real Prometheus (scenario hsm-dow
     expect(report.hsmwatchReport).toBe(1);
     for (const p of report.paths.filter((x) => x.live))
       expect(p.live!.state).toBe(p.eniIp === '127.0.112.11' ? 'refused' : 'open');
+  });
+
+  it('exports findings as a state set under id labels, the same findings as /report', async () => {
+    // Per finding, every status once and exactly one of them 1.
+    expect(await prom.query('count by (id, target) (cloudhsm_finding_status) != 5')).toEqual([]);
+    expect(await prom.query('sum by (id, target) (cloudhsm_finding_status) != 1')).toEqual([]);
+    expect(await prom.query('cloudhsm_finding_status != 0 and cloudhsm_finding_status != 1')).toEqual([]);
+    // No free text in a label: the targets are ids.
+    const all = await prom.query('cloudhsm_finding_status == 1');
+    expect(all.length).toBeGreaterThan(20);
+    for (const s of all) expect(s.metric.target, s.metric.id).toMatch(/^[A-Za-z0-9._:/@+=~*[\]-]+$/);
+    // The series say what /report says, finding for finding (the worst where labels coincide).
+    await waitFor({
+      what: 'Prometheus to hold the findings of /report',
+      timeoutMs: 15_000,
+      intervalMs: 500,
+      fn: async () => {
+        const want = findingSeries(await reportFindings()).map((f) => `${f.id} ${f.target} ${f.status}`);
+        const got = (await prom.query('cloudhsm_finding_status == 1')).map(
+          (s) => `${s.metric.id} ${s.metric.target} ${s.metric.status}`,
+        );
+        return want.length > 0 && JSON.stringify(want.sort()) === JSON.stringify(got.sort());
+      },
+    });
+  });
+
+  it('dashboard "Blocking components": only failing and warning path checks, with a readable status', async () => {
+    const panel = dashboard.panels.find((p) => p.title.startsWith('Blocking components'))!;
+    const expr = instantiate(panel.targets![0]!.expr);
+    // What the table should show, from /report: path checks that fail, could not run or warn.
+    const path = /^(sg|nacl|route|path|subnet)\./;
+    const bad = new Set(['fail', 'error', 'warn']);
+    const want = findingSeries(await reportFindings())
+      .filter((f) => path.test(f.id) && bad.has(f.status))
+      .map((f) => `${f.id} ${f.target} ${f.status}`)
+      .sort();
+    const rows = await prom.query(expr);
+    expect(rows.map((r) => `${r.metric.id} ${r.metric.target} ${r.metric.status}`).sort()).toEqual(want);
+    // hsm-down: the static path to the down HSM is open, the live one refused: they disagree.
+    expect(rows.map((r) => [r.metric.id, r.metric.status, r.metric.target])).toContainEqual([
+      'path.correlation',
+      'warn',
+      expect.stringMatching(/^eni-[0-9a-f]+\/cluster-hsmwatchdemo\/hsm-f3kzyjwvnde\/127\.0\.112\.11$/),
+    ]);
+    // The columns the table arranges are those the query returns; every status shown reads as text.
+    const organize = panel.transformations!.find((t) => t.id === 'organize')!.options;
+    const columns = new Set(['Time', 'Value', ...rows.flatMap((r) => Object.keys(r.metric))]);
+    for (const name of [
+      ...Object.keys(organize.excludeByName),
+      ...Object.keys(organize.indexByName),
+      ...Object.keys(organize.renameByName),
+    ])
+      expect(columns, name).toContain(name);
+    expect(Object.keys(organize.indexByName).sort()).toEqual(
+      [...columns].filter((c) => !organize.excludeByName[c]).sort(),
+    );
+    const statusColumn = organize.renameByName.status;
+    const override = panel.fieldConfig!.overrides.find((o) => o.matcher.options === statusColumn)!;
+    const mappings = override.properties.find((p) => p.id === 'mappings')!.value as Array<{
+      options: Record<string, { text: string; color: string }>;
+    }>;
+    for (const r of rows) expect(mappings[0]!.options[r.metric.status!]?.text, r.metric.status).toMatch(/\w/);
+    expect(Object.keys(mappings[0]!.options).sort()).toEqual([...bad].sort());
   });
 
   it('dashboard: datasource input, cluster and instance variables', () => {

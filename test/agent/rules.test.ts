@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { PROBES } from '../../probes/index.js';
+import { findingTargetLabel } from '../../src/core/finding-labels.js';
+import { STATUSES } from '../../src/model/index.js';
 import { needTool, ROOT } from './helpers.js';
 
 const dir = join(ROOT, 'dashboards');
@@ -14,7 +16,8 @@ const rules = parse(readFileSync(join(dir, 'hsmwatch-alerts.yml'), 'utf8')) as {
 };
 const tests = parse(readFileSync(join(dir, 'hsmwatch-alerts.test.yml'), 'utf8')) as {
   tests: Array<{
-    input_series: Array<{ series: string }>;
+    name: string;
+    input_series: Array<{ series: string; values: string }>;
     alert_rule_test: Array<{ alertname: string; exp_alerts: Array<{ exp_labels: Record<string, string> }> }>;
   }>;
 };
@@ -88,4 +91,69 @@ describe.skipIf(!needTool('promtool'))('alert rules', () => {
           }
     expect(named).toBeGreaterThanOrEqual(4);
   });
+
+  it('read cloudhsm_finding_status as the state set it is: a status selected, compared with 1', () => {
+    let read = 0;
+    for (const g of rules.groups)
+      for (const r of g.rules) {
+        if (!r.expr.includes('cloudhsm_finding_status')) continue;
+        read++;
+        const selector = /cloudhsm_finding_status\{([^}]*)\}/.exec(r.expr)![1]!;
+        const status = /status=~?"([^"]+)"/.exec(selector);
+        expect(status, `${r.alert} selects no status`).not.toBeNull();
+        for (const s of status![1]!.split('|')) expect(STATUSES, r.alert).toContain(s);
+        // 0/1 values: the one comparison that means "in this state" (no severity numbers).
+        expect(r.expr, r.alert).toMatch(/== 1$/);
+        expect(r.expr.replace(/== 1$/, ''), r.alert).not.toMatch(/[<>=]=?\s*\d/);
+      }
+    expect(read).toBeGreaterThanOrEqual(3);
+  });
+
+  it('feed findings to the tests as the agent exports them: every state of each, exactly one 1, id labels', () => {
+    const sets = new Map<string, Map<string, number[]>>();
+    for (const t of tests.tests)
+      for (const s of t.input_series) {
+        if (!s.series.startsWith('cloudhsm_finding_status{')) continue;
+        const labels = Object.fromEntries(
+          [...s.series.matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!] as const),
+        );
+        expect(Object.keys(labels).sort(), s.series).toEqual(['id', 'instance', 'status', 'target']);
+        // A target label is what the agent derives: a value the derivation leaves as it is.
+        expect(findingTargetLabel(labels.target!), s.series).toBe(labels.target);
+        const key = `${t.name}|${labels.instance}|${labels.id}|${labels.target}`;
+        const set = sets.get(key) ?? new Map<string, number[]>();
+        set.set(labels.status!, expandValues(s.values));
+        sets.set(key, set);
+      }
+    expect(sets.size).toBeGreaterThanOrEqual(6);
+    for (const [key, set] of sets) {
+      expect([...set.keys()].sort(), key).toEqual([...STATUSES].sort());
+      const n = set.get('pass')!.length;
+      for (let i = 0; i < n; i++) {
+        const at = [...set.values()].map((v) => v[i]);
+        expect(
+          at.every((v) => v === 0 || v === 1),
+          `${key} @${i}`,
+        ).toBe(true);
+        expect(
+          at.filter((v) => v === 1),
+          `${key} @${i}`,
+        ).toHaveLength(1);
+      }
+    }
+  });
 });
+
+/** promtool's series notation (`1x20`, `0x5 1x14`, `0+60x30`) as the samples it stands for. */
+function expandValues(values: string): number[] {
+  return values
+    .trim()
+    .split(/\s+/)
+    .flatMap((term) => {
+      const m = /^(-?[\d.]+)(?:([+-][\d.]+)?x(\d+))?$/.exec(term);
+      if (!m) throw new Error(`unsupported series term ${term}`);
+      const start = Number(m[1]);
+      const step = Number(m[2] ?? 0);
+      return Array.from({ length: m[3] === undefined ? 1 : Number(m[3]) + 1 }, (_, i) => start + i * step);
+    });
+}

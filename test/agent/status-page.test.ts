@@ -1,8 +1,11 @@
-// The status page in a real headless Chromium: the HSM × port matrix shows the scenario's states,
-// with no JavaScript at all. A screenshot is kept under test-artifacts/.
+// The status page in a real headless Chromium: it leads with the report's verdict in the colour of
+// its status, and the HSM × port matrix shows the scenario's states, with no JavaScript at all. A
+// screenshot is kept under test-artifacts/.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HsmTarget, Report } from '../../src/model/index.js';
+import { verdictOf } from '../../src/report/verdict.js';
 import {
   type AgentOnWorld,
   type AgentProcess,
@@ -13,6 +16,19 @@ import {
 } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+
+/** The HSM targets behind a report's paths: all verdictOf reads of them (cluster, HSM, address). */
+const targetsOf = (report: Report): HsmTarget[] =>
+  [...new Map(report.paths.map((p) => [p.eniIp, p])).values()].map((p) => ({
+    clusterId: p.clusterId,
+    hsmId: p.hsmId,
+    eniId: null,
+    ip: p.eniIp,
+    family: p.eniIp.includes(':') ? (6 as const) : (4 as const),
+    az: null,
+    subnetId: null,
+    state: 'ACTIVE' as const,
+  }));
 /**
  * Without the resolver rule, Chromium still resolves update.googleapis.com through the machine's
  * resolver (seen under strace) despite --disable-component-update: every name but loopback is
@@ -81,6 +97,32 @@ describe.skipIf(!needTool('chromium'))('status page in headless Chromium (scenar
           expect(c.bg).toBe(c.state === 'open' ? 'rgb(218, 251, 225)' : 'rgb(255, 235, 233)');
         }
       }
+      // The page leads with the text report's verdict: hsm-down fails, so the line is red.
+      const verdict = await page.$eval('h1 + p#verdict', (p) => {
+        const style = (
+          globalThis as unknown as {
+            getComputedStyle(e: unknown): { backgroundColor: string; borderLeftColor: string; color: string };
+          }
+        ).getComputedStyle(p);
+        return {
+          status: p.getAttribute('data-status'),
+          mark: p.querySelector('.mark')?.textContent,
+          text: p.querySelector('.text')?.textContent,
+          bg: style.backgroundColor,
+          border: style.borderLeftColor,
+          color: style.color,
+        };
+      });
+      const report = (await (await fetch(`${agent.url}/report`)).json()) as Report;
+      expect(verdict).toEqual({
+        status: 'fail',
+        mark: '✗',
+        text: verdictOf(report, targetsOf(report)).text,
+        bg: 'rgb(255, 235, 233)',
+        border: 'rgb(207, 34, 46)',
+        color: 'rgb(130, 7, 30)',
+      });
+      expect(verdict.text).toMatch(/^1 of 3 HSMs unreachable from eni-[0-9a-f]+: /);
       const text = await page.textContent('body');
       expect(text).toContain('discovery ok');
       expect(text).toContain('hsm.reachable');

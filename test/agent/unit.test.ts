@@ -17,6 +17,8 @@ import type { Environment } from '../../src/core/environment.js';
 import { LabelPruner } from '../../src/core/label-pruner.js';
 import { defineProbe, type ProbeDefinition } from '../../src/core/probe.js';
 import { vpcEstate } from '../../src/discovery/vpc.js';
+import { STATUSES, type Status } from '../../src/model/index.js';
+import { verdictOf } from '../../src/report/verdict.js';
 import { emptySnapshot } from '../../src/snapshot/format.js';
 import { ManualClock } from '../support/manual-clock.js';
 
@@ -204,7 +206,8 @@ describe('scheduler', () => {
     );
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/cloudhsm_probe_success\{probe="slow"\} 0/);
-    expect(text).toMatch(/cloudhsm_finding_status\{id="probe.error",target="broken"\} 3/);
+    expect(text).toContain('cloudhsm_finding_status{id="probe.error",target="broken",status="error"} 1');
+    expect(text).toContain('cloudhsm_finding_status{id="probe.error",target="broken",status="pass"} 0');
   });
 
   it('re-runs probes when discovery changes the targets, and their metrics drop vanished targets', async () => {
@@ -305,7 +308,7 @@ async function waitUntil(fn: () => boolean) {
 
 describe('metrics', () => {
   it('renders OpenMetrics and then the text format with counter names intact', async () => {
-    const m = new AgentMetrics({ version: '1.2.3', probes: [], defaults: false });
+    const m = new AgentMetrics({ version: '1.2.3', revision: 'f4eb0b2', probes: [], defaults: false });
     m.awsApiError('cloudhsmv2', 'DescribeClusters', 'ThrottlingException');
     const om = await m.render('results', true);
     expect(om.contentType).toMatch(/openmetrics/);
@@ -315,25 +318,45 @@ describe('metrics', () => {
     const text = await m.render('results', false);
     expect(text.contentType).toMatch(/^text\/plain/);
     expect(text.body).toContain('# TYPE cloudhsm_aws_api_errors_total counter');
-    expect(text.body).toContain('cloudhsm_agent_build_info{version="1.2.3"');
+    expect(text.body).toContain(
+      'cloudhsm_agent_build_info{version="1.2.3",revision="f4eb0b2",nodejs_version=',
+    );
   });
 
-  it('keeps the worst status of findings sharing an id and target, and forgets old findings', async () => {
+  it('exports findings as a state set keyed by the ids they name, the worst of those sharing labels', async () => {
     const m = new AgentMetrics({ version: 't', probes: [], defaults: false });
-    const f = (id: string, status: 'pass' | 'fail', target = 't') => ({
+    const f = (id: string, status: Status, target: string) => ({
       id,
       status,
       target,
       message: '',
       evidence: {},
     });
-    m.setFindings([f('x', 'pass'), f('x', 'fail'), f('y', 'pass')]);
-    let text = await m.registry.metrics();
-    expect(text).toContain('cloudhsm_finding_status{id="x",target="t"} 4');
-    m.setFindings([f('x', 'pass')]);
-    text = await m.registry.metrics();
-    expect(text).toContain('cloudhsm_finding_status{id="x",target="t"} 0');
-    expect(text).not.toContain('id="y"');
+    const series = async () =>
+      [...(await m.registry.metrics()).matchAll(/^cloudhsm_finding_status\{(.*)\} (\d+)$/gm)].map(
+        (x) => `${x[1]} ${x[2]}`,
+      );
+    // Two wordings of one path (the same ids) and one other HSM; the text itself never reaches a label.
+    m.setFindings([
+      f('sg.hsm-ingress', 'pass', 'eni-0abc → cluster-a/hsm-1 10.0.1.12'),
+      f('sg.hsm-ingress', 'fail', 'eni-0abc -> cluster-a/hsm-1  10.0.1.12'),
+      f('sg.hsm-ingress', 'warn', 'eni-0abc → cluster-a: 2 HSMs (10.0.2.12, 10.0.3.12)'),
+      f('clientsdk.config', 'skip', '/opt/cloudhsm/etc/cloudhsm-pkcs11.cfg'),
+    ]);
+    const path = 'id="sg.hsm-ingress",target="eni-0abc/cluster-a/hsm-1/10.0.1.12"';
+    const grouped = 'id="sg.hsm-ingress",target="eni-0abc/cluster-a/10.0.2.12/10.0.3.12"';
+    const file = 'id="clientsdk.config",target="cloudhsm-pkcs11.cfg"';
+    const set = (labels: string, current: Status) =>
+      STATUSES.map((s) => `${labels},status="${s}" ${s === current ? 1 : 0}`);
+    expect(await series()).toEqual([...set(path, 'fail'), ...set(grouped, 'warn'), ...set(file, 'skip')]);
+    // The collision is counted, not silent.
+    expect(await m.registry.metrics()).toContain('cloudhsm_finding_label_collisions 1');
+    // The status changes in place; the findings no longer reported lose every series of their set.
+    m.setFindings([f('sg.hsm-ingress', 'pass', 'eni-0abc → cluster-a/hsm-1 10.0.1.12')]);
+    expect(await series()).toEqual(set(path, 'pass'));
+    expect(await m.registry.metrics()).toContain('cloudhsm_finding_label_collisions 0');
+    m.setFindings([]);
+    expect(await series()).toEqual([]);
   });
 });
 
@@ -424,6 +447,46 @@ describe('listen address, logs, status page', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('&quot;quoted&quot; &amp; &lt;b&gt;');
     expect(html).toContain('version &lt;v&gt;');
+  });
+});
+
+describe('status page verdict', () => {
+  const page = (findings: Array<{ id: string; status: Status; remediation?: string }>, ready = true) => {
+    const state = new AgentState();
+    const e = env(settings(), ['127.0.0.1']);
+    for (const f of findings)
+      e.findings.push({ target: 't', message: `${f.id} says so: why`, evidence: {}, ...f });
+    state.setEnvironment(e, { at: Date.now(), ok: true, lastSuccessAt: Date.now(), staleSince: null });
+    state.ready = ready;
+    const html = renderStatusPage(state, { version: 't' });
+    const m =
+      /<p id="verdict" class="verdict v-(\w+)" data-status="(\w+)"><span class="mark">(.)<\/span> <span class="text">([^<]*)<\/span>/.exec(
+        html,
+      );
+    return { html, m, verdict: verdictOf(state.report()!.report, e.targets) };
+  };
+
+  it.each([
+    ['fail', [{ id: 'sg.hsm-ingress', status: 'fail' as const, remediation: 'aws ec2 x' }], '✗'],
+    ['fail', [{ id: 'probe.error', status: 'error' as const }], '✗'],
+    ['warn', [{ id: 'tls.versions', status: 'warn' as const }], '!'],
+    ['pass', [{ id: 'clock.skew', status: 'pass' as const }], '✓'],
+  ])('leads with the report verdict, class v-%s', (status, findings, mark) => {
+    const { html, m, verdict } = page(findings);
+    expect(verdict.status).toBe(status);
+    expect(m, html).not.toBeNull();
+    expect([m![1], m![2], m![3], m![4]]).toEqual([status, status, mark, verdict.text]);
+    // First thing under the title, before the meta line and every table.
+    expect(html.indexOf('id="verdict"')).toBeGreaterThan(html.indexOf('<h1>'));
+    expect(html.indexOf('id="verdict"')).toBeLessThan(html.indexOf('class="meta"'));
+  });
+
+  it('says when the first round is still running, and when there is nothing yet', () => {
+    expect(page([{ id: 'clock.skew', status: 'pass' }], false).html).toContain(
+      '(first round of probes still running)',
+    );
+    const html = renderStatusPage(new AgentState(), { version: 't' });
+    expect(html).toContain('<p id="verdict" class="verdict" data-status="pending">no results yet');
   });
 });
 
