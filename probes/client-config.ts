@@ -1,6 +1,7 @@
 // The CloudHSM Client SDK configuration on this host: the HSM addresses it lists against the
 // cluster's current ENI addresses (stale entries after an HSM replacement are a classic outage), and
 // the trust anchor (customerCA.crt) it uses.
+
 import type { X509Certificate } from 'node:crypto';
 import { basename } from 'node:path';
 import { type ClientSdkConfig, type ClientSdkFile, readClientSdkConfig } from '../src/clientsdk/config.js';
@@ -8,6 +9,7 @@ import { type AnchorCheck, readTrustAnchor, verifiesAgainst } from '../src/clien
 import { finding } from '../src/core/findings.js';
 import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
 import type { ClusterInfo, HsmTarget } from '../src/model/index.js';
+import { awsCommand } from '../src/util/aws-command.js';
 
 type Id = 'clientsdk.config' | 'clientsdk.stale-address' | 'clientsdk.trust-anchor';
 
@@ -51,6 +53,7 @@ export const clientConfig = defineProbe({
         haveConfig: cfg.files.length > 0,
         certWarnDays: settings.tls.certWarnDays,
         now: Date.now(),
+        region: env.region,
       }),
     ];
     return { findings };
@@ -142,6 +145,7 @@ interface AnchorContext {
   haveConfig: boolean;
   certWarnDays: number;
   now: number;
+  region: string | null;
 }
 
 /** The trust anchor as read: a CA, valid now and for long enough, signing every known cluster certificate. */
@@ -179,7 +183,7 @@ function trustAnchorFinding(anchorPath: string, anchor: AnchorCheck, ctx: Anchor
       anchorPath,
       `trust anchor ${anchorPath} ${problems.join('; ')}`,
       evidence,
-      `replace ${anchorPath} with the customer CA certificate that signed this cluster's certificate (see aws cloudhsmv2 describe-clusters --query 'Clusters[].Certificates.ClusterCertificate')`,
+      `replace ${anchorPath} with the customer CA certificate that signed this cluster's certificate (compare: ${awsCommand(ctx.region, 'cloudhsmv2', 'describe-clusters', [...(ctx.clusters.length === 1 ? ['--filters', `clusterIds=${ctx.clusters[0]!.clusterId}`] : []), '--query', 'Clusters[].Certificates.ClusterCertificate', '--output', 'text'])})`,
     );
   if (daysLeft < ctx.certWarnDays)
     return finding(

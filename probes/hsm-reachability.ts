@@ -11,7 +11,9 @@ import {
   targetLabel,
 } from '../src/model/index.js';
 import type { ConnectResult } from '../src/net/tcp-connect.js';
+import { formatRanges, toRanges } from '../src/netpath/ranges.js';
 import { probeConnect } from '../src/prober/client.js';
+import { awsCommand } from '../src/util/aws-command.js';
 import { mapLimit } from '../src/util/concurrency.js';
 
 type Id = 'hsm.reachable';
@@ -25,13 +27,19 @@ const WHY: Record<Exclude<LiveState, 'open'>, string> = {
   error: 'the connect failed locally',
 };
 
-const FIX: Record<Exclude<LiveState, 'open'>, string> = {
-  refused: 'check the HSM state: aws cloudhsmv2 describe-clusters --filters clusterIds=<cluster-id>',
-  timeout:
-    'allow TCP 2223-2225 from the client in the cluster security group and the network ACLs (see the path findings)',
-  unreachable: 'refresh the HSM addresses (an HSM replacement changes the ENI IP) and check the route tables',
-  error: 'see the errno in the evidence (EPERM or EACCES: a local firewall on this host blocks the connect)',
-};
+/** The fix per failure kind, complete: the cluster, the region and the failing ports filled in. */
+function fixFor(state: Exclude<LiveState, 'open'>, target: HsmTarget, ports: string, region: string | null) {
+  switch (state) {
+    case 'refused':
+      return `check the HSM's state: ${awsCommand(region, 'cloudhsmv2', 'describe-clusters', target.clusterId ? ['--filters', `clusterIds=${target.clusterId}`] : [])}`;
+    case 'timeout':
+      return `allow TCP ${ports} from the client in the cluster security group and the network ACLs (the path findings name the rule)`;
+    case 'unreachable':
+      return 'refresh the HSM addresses (an HSM replacement changes the ENI IP) and check the route tables';
+    case 'error':
+      return 'see the errno in the evidence (EPERM or EACCES: a local firewall on this host blocks the connect)';
+  }
+}
 
 /** The client ENI a connection left from: the one owning its source address, else the primary ENI. */
 export function clientEniFor(enis: readonly ClientEni[], localAddress: string | undefined): string | null {
@@ -45,6 +53,7 @@ export function clientEniFor(enis: readonly ClientEni[], localAddress: string | 
 export function summarise(
   target: HsmTarget,
   results: ReadonlyArray<{ port: number; r: ConnectResult }>,
+  region: string | null = null,
 ): ProbeFinding<Id> {
   const bad = results.filter((x) => x.r.state !== 'open');
   const portList = results.map((x) => x.port).join(', ');
@@ -79,8 +88,58 @@ export function summarise(
     target: targetLabel(target),
     message: `${parts.join(', ')}: ${states.map((s) => WHY[s]).join('; ')}`,
     evidence,
-    remediation: states.map((s) => FIX[s]).join('; '),
+    remediation: states
+      .map((s) =>
+        fixFor(
+          s,
+          target,
+          formatRanges(toRanges(bad.filter((x) => x.r.state === s).map((x) => x.port))),
+          region,
+        ),
+      )
+      .join('; '),
   };
+}
+
+/**
+ * HSMs of one cluster that fail the same way (same ports, same states, same fix) are one finding:
+ * one cause, one fix. Passing HSMs keep a finding each, with their own connect times.
+ */
+export function groupSameFailure(
+  items: ReadonlyArray<{ target: HsmTarget; finding: ProbeFinding<Id> }>,
+): ProbeFinding<Id>[] {
+  const out: ProbeFinding<Id>[] = [];
+  const groups = new Map<string, Array<{ target: HsmTarget; finding: ProbeFinding<Id> }>>();
+  for (const item of items) {
+    const f = item.finding;
+    if (f.status === 'pass') {
+      out.push(f);
+      continue;
+    }
+    const key = [item.target.clusterId, f.status, f.message, f.remediation].join('|');
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else {
+      const fresh = [item];
+      groups.set(key, fresh);
+      out.push(f); // placeholder, replaced below when the group has more than one HSM
+    }
+  }
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const first = group[0]!.finding;
+    const ips = group.map((g) => g.target.ip);
+    const cluster = group[0]!.target.clusterId;
+    out[out.indexOf(first)] = {
+      ...first,
+      target: `${cluster ? `${cluster}: ` : ''}${group.length} HSM addresses (${ips.join(', ')})`,
+      evidence: {
+        ips,
+        byAddress: Object.fromEntries(group.map((g) => [g.target.ip, g.finding.evidence])),
+      },
+    };
+  }
+  return out;
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
@@ -119,13 +178,15 @@ export const hsmReachability = defineProbe({
         live,
       };
     });
-    const findings = env.targets.map((t) =>
-      summarise(
+    const findings = env.targets.map((t) => ({
+      target: t,
+      finding: summarise(
         t,
         results.filter((x) => x.target === t),
+        env.region,
       ),
-    );
-    return { findings, paths, facts: { livePaths: paths } };
+    }));
+    return { findings: groupSameFailure(findings), paths, facts: { livePaths: paths } };
   },
   declareMetrics: (m) => declareReachabilityMetrics(m),
 });

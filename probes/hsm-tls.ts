@@ -8,6 +8,7 @@ import { targetLabel } from '../src/model/index.js';
 import { probeHandshake } from '../src/prober/client.js';
 import { type CertificateSummary, summarise } from '../src/tls/certificate.js';
 import type { HandshakeFailure, HandshakeResult, HandshakeSuccess } from '../src/tls/handshake.js';
+import { awsCommand } from '../src/util/aws-command.js';
 import { mapLimit } from '../src/util/concurrency.js';
 import { declarePhaseMetrics, phasesOf } from './support/tls-metrics.js';
 
@@ -40,6 +41,7 @@ interface HsmTlsSubject {
   anchor: AnchorCheck;
   timeoutMs: number;
   warnDays: number;
+  region: string | null;
 }
 
 export const hsmTls = defineProbe({
@@ -77,6 +79,7 @@ export const hsmTls = defineProbe({
           anchor,
           timeoutMs: settings.timeoutMs,
           warnDays: settings.tls.certWarnDays,
+          region: env.region,
         },
         h,
       );
@@ -128,6 +131,13 @@ function hsmTlsVerdict(s: HsmTlsSubject, h: HandshakeResult): ProbeFinding<Id> {
   return completedVerdict(s, h, chainText, verified, summaries[0], evidence);
 }
 
+const describeHsmsCommand = (s: HsmTlsSubject) =>
+  awsCommand(s.region, 'cloudhsmv2', 'describe-clusters', [
+    ...(s.clusterId ? ['--filters', `clusterIds=${s.clusterId}`] : []),
+    '--query',
+    'Clusters[].Hsms[].[HsmId,EniIp,State]',
+  ]);
+
 const fixAnchor = (s: HsmTlsSubject) =>
   `copy this cluster's customer CA certificate to ${s.anchorPath} (the certificate that signed the cluster CSR)`;
 
@@ -136,10 +146,11 @@ const anchorDetail = (s: HsmTlsSubject) => (s.anchor.ok ? '' : s.anchor.detail);
 
 /** The handshake stopped before the HSM presented any certificate. */
 function noCertificateVerdict(
-  { port, target, timeoutMs }: HsmTlsSubject,
+  s: HsmTlsSubject,
   h: HandshakeFailure,
   evidence: Record<string, unknown>,
 ): ProbeFinding<Id> {
+  const { port, target, timeoutMs } = s;
   if (h.stage === 'connect')
     return finding(
       'hsm.tls',
@@ -155,7 +166,7 @@ function noCertificateVerdict(
       target,
       `port ${port} is open but does not speak TLS (${h.code}): not a CloudHSM HSM, or something else answers at this address`,
       evidence,
-      'check that the address belongs to an HSM of the cluster (aws cloudhsmv2 describe-clusters)',
+      `check that the address belongs to an HSM of the cluster: ${describeHsmsCommand(s)}`,
     );
   if (h.stage === 'timeout')
     return finding(

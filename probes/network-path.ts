@@ -9,34 +9,23 @@ import { defineProbe, type PathContribution, type ProbeFinding } from '../src/co
 import { type ClientEni, targetLabel } from '../src/model/index.js';
 import type { NetFacts } from '../src/netpath/facts.js';
 import {
-  type Check,
-  type Component,
   clientEndpoint,
   DEFAULT_EPHEMERAL,
   evaluatePair,
   type Fix,
-  fixCommand,
-  formatRanges,
-  freeRuleNumber,
   hsmEndpoint,
-  mergeFixes,
   type PairInput,
-  type PathVerdict,
   routeTableFor,
-  toRanges,
 } from '../src/netpath/index.js';
+import { awsCommand } from '../src/util/aws-command.js';
+import {
+  COMPONENT_FINDING,
+  componentFindings,
+  type Pair,
+  ruleNumberAllocator,
+} from './support/path-findings.js';
 
-export const COMPONENT_FINDING = {
-  'client-sg-egress': 'sg.client-egress',
-  'hsm-sg-ingress': 'sg.hsm-ingress',
-  'client-nacl-outbound': 'nacl.client-outbound',
-  'client-nacl-inbound-return': 'nacl.client-inbound-return',
-  'hsm-nacl-inbound': 'nacl.hsm-inbound',
-  'hsm-nacl-outbound-return': 'nacl.hsm-outbound-return',
-  'client-route': 'route.client',
-  'hsm-return-route': 'route.hsm-return',
-  peering: 'route.peering',
-} as const satisfies Record<Component, string>;
+export { COMPONENT_FINDING };
 
 const FINDINGS = {
   'sg.client-egress': {
@@ -76,72 +65,6 @@ const FINDINGS = {
 } as const;
 type Id = keyof typeof FINDINGS;
 
-interface Pair {
-  clientEni: string;
-  label: string;
-  target: { clusterId: string | null; hsmId: string | null; ip: string };
-  verdicts: PathVerdict[];
-}
-
-const COMPONENT_LABEL: Record<Component, string> = {
-  'client-sg-egress': 'client security group egress',
-  'hsm-sg-ingress': 'cluster security group ingress',
-  'client-nacl-outbound': 'client subnet network ACL (outbound)',
-  'client-nacl-inbound-return': 'client subnet network ACL (inbound return traffic)',
-  'hsm-nacl-inbound': 'HSM subnet network ACL (inbound)',
-  'hsm-nacl-outbound-return': 'HSM subnet network ACL (outbound return traffic)',
-  'client-route': 'client route table',
-  'hsm-return-route': 'HSM subnet route table (return path)',
-  peering: 'VPC peering connection',
-};
-
-/** One finding per pair and failing component, ports merged, with the narrowest fix. */
-function componentFindings(pair: Pair, allocate: (fix: Fix) => Fix): ProbeFinding<Id>[] {
-  const out: ProbeFinding<Id>[] = [];
-  const byComponent = new Map<Component, Array<{ port: number; check: Check }>>();
-  for (const v of pair.verdicts) {
-    for (const check of v.checks) {
-      if (check.status === 'allow' || check.missing) continue;
-      const list = byComponent.get(check.component) ?? [];
-      list.push({ port: v.port, check });
-      byComponent.set(check.component, list);
-    }
-  }
-  for (const [component, items] of byComponent) {
-    const first = items[0]!.check;
-    const ports = formatRanges(toRanges(items.map((i) => i.port)));
-    const fixes = mergeFixes(items.map((i) => i.check.fix).filter((f): f is Fix => f !== undefined)).map(
-      allocate,
-    );
-    const blocked = first.status === 'block';
-    const f: ProbeFinding<Id> = {
-      id: COMPONENT_FINDING[component],
-      status: blocked ? 'fail' : 'warn',
-      target: pair.label,
-      message: `${COMPONENT_LABEL[component]} ${blocked ? 'blocks' : 'cannot be decided for'} TCP ${ports}: ${first.detail}`,
-      evidence: {
-        component,
-        resourceIds: first.resourceIds,
-        ports: items.map((i) => i.port),
-        clientEni: pair.clientEni,
-        hsmIp: pair.target.ip,
-      },
-    };
-    if (fixes.length) f.remediation = fixes.map(fixCommand).join(' && ');
-    out.push(f);
-  }
-  if (byComponent.size === 0 && pair.verdicts.every((v) => v.verdict === 'reachable')) {
-    out.push({
-      id: 'path.static',
-      status: 'pass',
-      target: pair.label,
-      message: `security groups, network ACLs and routes allow TCP ${formatRanges(toRanges(pair.verdicts.map((v) => v.port)))}`,
-      evidence: { clientEni: pair.clientEni, hsmIp: pair.target.ip },
-    });
-  }
-  return out;
-}
-
 export const networkPath = defineProbe({
   id: 'network-path',
   title: 'Network path (security groups, NACLs, routes)',
@@ -176,8 +99,8 @@ export const networkPath = defineProbe({
       paths.push(...checked.paths);
       findings.push(...checked.findings);
     }
-    findings.push(...privateSubnetFindings(env.vpc.facts, env.clusters));
-    return { findings: mergeSameFix(findings), paths, facts: { staticPaths: paths } };
+    findings.push(...privateSubnetFindings(env.vpc.facts, env.clusters, env.region));
+    return { findings, paths, facts: { staticPaths: paths } };
   },
 });
 
@@ -220,6 +143,7 @@ function checkEni(
   const { facts } = env.vpc;
   const findings: ProbeFinding<Id>[] = [];
   const paths: PathContribution[] = [];
+  const pairs: Pair[] = [];
   for (const target of env.targets) {
     const client = clientEndpoint(facts, eni, target.family);
     const hsm = hsmEndpoint(facts, target, env.clusters);
@@ -234,9 +158,9 @@ function checkEni(
         static: { verdict: v.verdict, blockedBy: v.blockedBy },
       });
     }
-    const label = `${eni.eniId} → ${targetLabel(target)}`;
-    findings.push(...componentFindings({ clientEni: eni.eniId, label, target, verdicts }, allocate));
+    pairs.push({ clientEni: eni.eniId, label: `${eni.eniId} → ${targetLabel(target)}`, target, verdicts });
   }
+  findings.push(...componentFindings(pairs, env, traffic, allocate));
   const shared = clusterSgOnClient(env, eni);
   if (shared) findings.push(shared);
   return { findings, paths };
@@ -256,65 +180,10 @@ function clusterSgOnClient(env: Environment, eni: ClientEni): ProbeFinding<Id> |
   );
 }
 
-/** Findings of one client ENI with the same fix (e.g. one cluster SG rule) become one, listing the HSMs. */
-function mergeSameFix(findings: ProbeFinding<Id>[]): ProbeFinding<Id>[] {
-  const out: ProbeFinding<Id>[] = [];
-  const byKey = new Map<string, ProbeFinding<Id>>();
-  for (const f of findings) {
-    const ev = f.evidence as {
-      component?: string;
-      resourceIds?: string[];
-      clientEni?: string;
-      hsmIp?: string;
-    };
-    if (!f.remediation || !ev.component || !ev.hsmIp) {
-      out.push(f);
-      continue;
-    }
-    const key = [f.id, f.status, f.remediation, ev.clientEni, (ev.resourceIds ?? []).join(',')].join('|');
-    const first = byKey.get(key);
-    if (!first) {
-      const copy = { ...f, evidence: { ...f.evidence, hsmIps: [ev.hsmIp] } };
-      byKey.set(key, copy);
-      out.push(copy);
-      continue;
-    }
-    const ips = first.evidence.hsmIps as string[];
-    ips.push(ev.hsmIp);
-    first.target = `${first.target.split(' → ')[0]} → ${ips.length} HSM addresses (${ips.join(', ')})`;
-    const base = first.message.replace(/ \(and \d+ more HSM address(es)?\)$/, '');
-    first.message = `${base} (and ${ips.length - 1} more HSM address${ips.length > 2 ? 'es' : ''})`;
-  }
-  return out;
-}
-
-/**
- * NACL fixes of different findings must not propose the same rule number in one ACL (the second
- * command would fail): numbers are handed out once per ACL and direction, below the denying rule.
- */
-function ruleNumberAllocator(facts: NetFacts): (fix: Fix) => Fix {
-  const taken = new Map<string, Set<number>>();
-  return (fix) => {
-    if (fix.kind !== 'nacl-entry') return fix;
-    const nacl = facts.nacls?.find((n) => n.id === fix.naclId);
-    const key = `${fix.naclId}|${fix.egress}`;
-    const used = taken.get(key) ?? new Set<number>();
-    taken.set(key, used);
-    const entries = fix.entries.map((e) => {
-      const n =
-        nacl && used.has(e.ruleNumber)
-          ? (freeRuleNumber(nacl, fix.egress, e.ruleNumber, used) ?? e.ruleNumber)
-          : e.ruleNumber;
-      used.add(n);
-      return { ...e, ruleNumber: n };
-    });
-    return { ...fix, entries };
-  };
-}
-
 function privateSubnetFindings(
   facts: NetFacts,
   clusters: ReadonlyArray<{ clusterId: string; vpcId: string | null; subnetIds: string[] }>,
+  region: string | null,
 ): ProbeFinding<Id>[] {
   if (facts.routeTables === null) return [];
   return clusters.map((c) => {
@@ -350,7 +219,9 @@ function privateSubnetFindings(
         })),
       },
       remediation: exposed
-        .map((e) => `aws ec2 delete-route --route-table-id ${e.table} ${flag} ${e.route.destination}`)
+        .map((e) =>
+          awsCommand(region, 'ec2', 'delete-route', ['--route-table-id', e.table, flag, e.route.destination]),
+        )
         .join(' && '),
     };
   });

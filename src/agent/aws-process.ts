@@ -3,6 +3,7 @@
 // back. Settings go in, plain JSON comes out; the child has a deadline, is killed on abort (SIGTERM,
 // then SIGKILL), and its failure is an error the scheduler turns into a finding.
 import { type ChildProcess, fork } from 'node:child_process';
+import type { AwsRequestRecord } from '../aws/debug.js';
 import type { Settings } from '../config/settings.js';
 import type { Environment } from '../core/environment.js';
 import type { Facts } from '../core/facts.js';
@@ -25,6 +26,11 @@ export type AwsTaskRequest =
 export type AwsTaskReply =
   | { ok: true; env?: WireEnvironment; outcome?: ProbeOutcome; peakRssBytes: number }
   | { ok: false; error: string; peakRssBytes: number };
+
+/** With settings.debug, the child reports each AWS request before its reply (src/aws/debug.ts). */
+export interface AwsTaskDebug {
+  debug: AwsRequestRecord;
+}
 
 /** Starting Node and loading the SDK, on top of the work's own deadline. */
 export const AWS_PROCESS_STARTUP_MS = 5000;
@@ -115,15 +121,19 @@ export class AwsProcess {
       child.once('exit', (code, sig) =>
         fail(`the AWS process exited before answering (${sig ? `signal ${sig}` : `exit code ${code}`})`),
       );
-      child.once('message', (m: AwsTaskReply) =>
+      child.on('message', (m: AwsTaskReply | AwsTaskDebug) => {
+        if ('debug' in m) {
+          this.o.log.debug('aws request', { task, ...m.debug });
+          return;
+        }
         finish(() => {
           this.o.onPeakRss?.(task, m.peakRssBytes);
           if (stderr.trim())
             this.o.log.warn('the AWS process wrote to stderr', { task, stderr: redact(stderr) });
           if (m.ok) resolve(m);
           else reject(new Error(redact(m.error)));
-        }),
-      );
+        });
+      });
       if (signal.aborted) onAbort();
       else child.send(request);
     });

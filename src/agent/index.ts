@@ -5,7 +5,7 @@ import { ConfigError, type Settings, UsageError } from '../config/settings.js';
 import type { ProbeDefinition } from '../core/probe.js';
 import { selectProbes } from '../core/runner.js';
 import { AwsProcess } from './aws-process.js';
-import { type Level, type Logger, makeLogger } from './log.js';
+import { type Level, type LogFormat, type Logger, type LoggerOptions, makeLogger } from './log.js';
 import { AgentMetrics } from './metrics.js';
 import { DISCOVERY_TASK, intervalFor, Scheduler } from './scheduler.js';
 import { AgentServer, parseListenAddress } from './server.js';
@@ -41,10 +41,14 @@ export interface AgentRunOptions {
   /** Builds the settings again on SIGHUP (re-reading the config file). */
   loadSettings: () => Settings;
   version: string;
+  /** The git commit of the build ("unknown" without one), logged at start. */
+  commit?: string;
   logLevel?: Level;
-  logFormat?: 'json' | 'text';
-  /** Tests: called once listening, with the bound address. */
-  onListening?: (url: string) => void;
+  logFormat?: LogFormat;
+  /** Where logs go (default stdout): `demo --agent` keeps stdout for its addresses. */
+  logOut?: LoggerOptions['out'];
+  /** Called once listening, with the bound address (tests, `demo --agent`). */
+  onListening?: (url: string, telemetryPath: string) => void;
 }
 
 /** What the running agent is made of; `config` is replaced by every accepted reload. */
@@ -62,10 +66,15 @@ export async function runAgent(o: AgentRunOptions): Promise<number> {
   const log = makeLogger({
     ...(o.logLevel ? { level: o.logLevel } : {}),
     ...(o.logFormat ? { format: o.logFormat } : {}),
+    ...(o.logOut ? { out: o.logOut } : {}),
   });
   const config = initialConfig(o, log);
   const state = new AgentState();
-  const metrics = new AgentMetrics({ version: o.version, probes: o.probes });
+  const metrics = new AgentMetrics({
+    version: o.version,
+    probes: o.probes,
+    ...(o.commit ? { revision: o.commit } : {}),
+  });
   const aws = new AwsProcess({
     script: o.awsTaskScript,
     log,
@@ -81,11 +90,18 @@ export async function runAgent(o: AgentRunOptions): Promise<number> {
     metrics,
     log,
   });
-  const server = new AgentServer({ state, metrics, log, web: config.web, version: o.version });
+  const server = new AgentServer({
+    state,
+    metrics,
+    log,
+    web: config.web,
+    version: o.version,
+    telemetryPath: config.settings.web.telemetryPath,
+  });
   const url = await listen(server, config, log);
   if (url === null) return 1;
-  logListening(log, o.version, config, server, url);
-  o.onListening?.(url);
+  logListening(log, o, config, server, url);
+  o.onListening?.(url, server.telemetryPath);
   scheduler.start();
   const run: Running = { log, config, scheduler, server, url, placed };
 
@@ -119,10 +135,18 @@ async function listen(server: AgentServer, config: AgentConfig, log: Logger): Pr
   return `${server.tls ? 'https' : 'http'}://${host}:${bound.port}`;
 }
 
-function logListening(log: Logger, version: string, config: AgentConfig, server: AgentServer, url: string) {
+function logListening(
+  log: Logger,
+  o: Pick<AgentRunOptions, 'version' | 'commit'>,
+  config: AgentConfig,
+  server: AgentServer,
+  url: string,
+) {
   log.info('hsmwatch agent listening', {
-    version,
+    version: o.version,
+    ...(o.commit ? { commit: o.commit } : {}),
     url,
+    telemetryPath: server.telemetryPath,
     tls: server.tls,
     basicAuth: config.web.users.size > 0,
     probes: config.probes.map((p) => p.id),
@@ -150,6 +174,7 @@ function reload(run: Running, o: AgentRunOptions): void {
     });
   const webProblem = run.server.reload(next.web);
   if (webProblem) log.warn(webProblem);
+  run.server.telemetryPath = next.settings.web.telemetryPath;
   run.config = next;
   run.scheduler.update(next.settings, run.placed(next.probes));
   log.info('configuration reloaded', { probes: next.probes.map((p) => p.id) });

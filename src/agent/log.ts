@@ -1,9 +1,11 @@
-// Structured logs on stdout: one JSON object per line (time, level, msg, fields), or a readable line
+// Structured logs on stdout: one JSON object per line (time, level, msg, fields), logfmt
+// (`time=… level=info msg="…" key=value`, as Prometheus exporters write it), or a readable line
 // when stdout is a terminal. Fields are the caller's: never pass a secret.
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export type Fields = Record<string, unknown>;
+export type LogFormat = 'json' | 'logfmt' | 'text';
 
 export interface Logger {
   debug(msg: string, fields?: Fields): void;
@@ -14,7 +16,8 @@ export interface Logger {
 
 export interface LoggerOptions {
   level?: Level;
-  format?: 'json' | 'text';
+  /** Default: text on a terminal, else JSON. */
+  format?: LogFormat;
   out?: { write(s: string): unknown; isTTY?: boolean };
   now?: () => Date;
 }
@@ -29,6 +32,11 @@ export function makeLogger(o: LoggerOptions = {}): Logger {
     const time = now().toISOString();
     if (format === 'json') {
       out.write(`${JSON.stringify({ time, level, msg, ...fields }, replacer)}\n`);
+    } else if (format === 'logfmt') {
+      const pairs = Object.entries({ time, level, msg, ...fields }).map(
+        ([k, v]) => `${logfmtKey(k)}=${logfmtValue(v)}`,
+      );
+      out.write(`${pairs.join(' ')}\n`);
     } else {
       const rest = Object.entries(fields)
         .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v, replacer)}`)
@@ -51,4 +59,20 @@ function replacer(_key: string, value: unknown): unknown {
     return code ? { message: value.message, code } : { message: value.message };
   }
   return value;
+}
+
+const logfmtKey = (k: string) => k.replace(/[^A-Za-z0-9_.-]/g, '_') || '_';
+
+/** A bare word when it can be one; else a quoted string with \\, " and control characters escaped. */
+function logfmtValue(v: unknown): string {
+  let text: string;
+  if (typeof v === 'string') text = v;
+  else if (v === undefined) text = '';
+  else if (v instanceof Error) {
+    const code = (v as NodeJS.ErrnoException).code;
+    text = code ? `${v.message} (${code})` : v.message;
+  } else if (typeof v === 'object' && v !== null) text = JSON.stringify(v, replacer);
+  else text = String(v);
+  if (text !== '' && /^[^\s"=\\\x00-\x1f\x7f]+$/.test(text)) return text;
+  return JSON.stringify(text);
 }

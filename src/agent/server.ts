@@ -55,6 +55,8 @@ export interface ServerOptions {
   log: Logger;
   web: WebConfig;
   version: string;
+  /** Where the metrics are served (--web.telemetry-path, as exporters); default /metrics. */
+  telemetryPath?: string;
   /** How long one rendered /metrics exposition is reused (process metrics age at most this much). */
   metricsCacheMs?: number;
 }
@@ -64,10 +66,13 @@ export class AgentServer {
   private web: WebConfig;
   private auth: BasicAuth;
   private readonly cache = new Map<string, { at: number; version: number; body: Promise<Exposition> }>();
+  /** Changed by a reload. */
+  telemetryPath: string;
 
   constructor(private readonly o: ServerOptions) {
     this.web = o.web;
     this.auth = new BasicAuth(o.web.users);
+    this.telemetryPath = o.telemetryPath ?? '/metrics';
   }
 
   get tls(): boolean {
@@ -166,20 +171,8 @@ export class AgentServer {
     }
     const path = (req.url ?? '/').split('?')[0];
     const { state } = this.o;
+    if (path === this.telemetryPath) return this.serveMetrics(req, res);
     switch (path) {
-      case '/metrics': {
-        const open = /application\/openmetrics-text/.test(req.headers.accept ?? '');
-        const m = await this.exposition(open ? 'openmetrics' : 'text');
-        if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-          this.send(req, res, 200, m.contentType, await m.gzipped, {
-            'content-encoding': 'gzip',
-            vary: 'Accept-Encoding',
-          });
-        } else {
-          this.send(req, res, 200, m.contentType, m.body, { vary: 'Accept-Encoding' });
-        }
-        return;
-      }
       case '/report': {
         const r = state.report();
         if (!r) this.send(req, res, 503, 'application/json', '{"error":"discovery has not finished yet"}\n');
@@ -187,13 +180,7 @@ export class AgentServer {
         return;
       }
       case '/':
-        this.send(
-          req,
-          res,
-          200,
-          'text/html; charset=utf-8',
-          renderStatusPage(state, { version: this.o.version, refreshSeconds: 15 }),
-        );
+        this.send(req, res, 200, 'text/html; charset=utf-8', this.statusPage());
         return;
       case '/-/healthy':
         this.send(req, res, 200, 'text/plain; charset=utf-8', 'Healthy\n');
@@ -210,8 +197,35 @@ export class AgentServer {
           );
         return;
       default:
-        this.send(req, res, 404, 'text/plain; charset=utf-8', 'not found; try /, /metrics, /report\n');
+        this.send(
+          req,
+          res,
+          404,
+          'text/plain; charset=utf-8',
+          `not found; try /, ${this.telemetryPath}, /report\n`,
+        );
     }
+  }
+
+  private async serveMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const open = /application\/openmetrics-text/.test(req.headers.accept ?? '');
+    const m = await this.exposition(open ? 'openmetrics' : 'text');
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      this.send(req, res, 200, m.contentType, await m.gzipped, {
+        'content-encoding': 'gzip',
+        vary: 'Accept-Encoding',
+      });
+    } else {
+      this.send(req, res, 200, m.contentType, m.body, { vary: 'Accept-Encoding' });
+    }
+  }
+
+  private statusPage(): string {
+    return renderStatusPage(this.o.state, {
+      version: this.o.version,
+      refreshSeconds: 15,
+      telemetryPath: this.telemetryPath,
+    });
   }
 
   /**

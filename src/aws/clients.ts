@@ -1,9 +1,10 @@
 // AWS SDK clients with hsmwatch's deadlines, retries and endpoint overrides.
-import { readFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
-import { ConfigError, type Service, type Settings } from '../config/settings.js';
+import type { Service, Settings } from '../config/settings.js';
 import type { StaticCredentials } from '../model/index.js';
 import { proxyFor } from '../net/proxy.js';
+import { requireCaBundle } from './ca-bundle.js';
+import { DEBUG_MIDDLEWARE_OPTIONS, debugMiddleware } from './debug.js';
 import { resolveEndpoint } from './endpoints.js';
 import { ProxyTunnelAgent } from './proxy-agent.js';
 
@@ -26,17 +27,8 @@ function httpsAgentFor(
   region: string,
   service: Service,
 ): { httpsAgent?: HttpsAgent } {
-  const bundle = settings.caBundle ?? process.env.AWS_CA_BUNDLE;
-  let ca: string | undefined;
-  if (bundle) {
-    try {
-      ca = readFileSync(bundle, 'utf8');
-    } catch (e) {
-      throw new ConfigError(
-        `caBundle: cannot read the CA bundle ${bundle} (${(e as NodeJS.ErrnoException).code ?? e})`,
-      );
-    }
-  }
+  // The commands check the bundle before they start (exit 2); this is for the file vanishing since.
+  const ca = requireCaBundle(settings);
   const url = new URL(endpoint ?? `https://${service}.${region}.amazonaws.com`);
   const proxy = url.protocol === 'https:' ? proxyFor(url.hostname, Number(url.port || 443), settings) : null;
   const options = ca ? { ca } : {};
@@ -63,19 +55,29 @@ async function commonConfig(service: Service, o: AwsClientOptions) {
   };
 }
 
+interface WithStack {
+  middlewareStack: { add(mw: unknown, options: typeof DEBUG_MIDDLEWARE_OPTIONS): void };
+}
+
+/** --debug: every request of the client is recorded (src/aws/debug.ts). */
+function instrumented<C extends WithStack>(client: C, service: Service, settings: Settings): C {
+  if (settings.debug) client.middlewareStack.add(debugMiddleware(service), DEBUG_MIDDLEWARE_OPTIONS);
+  return client;
+}
+
 // The SDK is loaded on the first client made: it is most of hsmwatch's start-up time and memory, and
 // `analyze`, `diagnose --hsm-ip` and the usage errors never need it.
 export async function makeCloudHsmClient(o: AwsClientOptions) {
   const { CloudHSMV2Client } = await import('@aws-sdk/client-cloudhsm-v2');
-  return new CloudHSMV2Client(await commonConfig('cloudhsmv2', o));
+  return instrumented(new CloudHSMV2Client(await commonConfig('cloudhsmv2', o)), 'cloudhsmv2', o.settings);
 }
 
 export async function makeEc2Client(o: AwsClientOptions) {
   const { EC2Client } = await import('@aws-sdk/client-ec2');
-  return new EC2Client(await commonConfig('ec2', o));
+  return instrumented(new EC2Client(await commonConfig('ec2', o)), 'ec2', o.settings);
 }
 
 export async function makeStsClient(o: AwsClientOptions) {
   const { STSClient } = await import('@aws-sdk/client-sts');
-  return new STSClient(await commonConfig('sts', o));
+  return instrumented(new STSClient(await commonConfig('sts', o)), 'sts', o.settings);
 }

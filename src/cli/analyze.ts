@@ -7,6 +7,7 @@ export interface AnalyzeArgs {
   output?: string | undefined;
   'cluster-id'?: string[] | undefined;
   strict?: boolean | undefined;
+  verbose?: boolean | undefined;
   'ephemeral-ports'?: string | undefined;
   probe?: string[] | undefined;
   'skip-probe'?: string[] | undefined;
@@ -17,6 +18,7 @@ export async function runAnalyze(argv: AnalyzeArgs, io: Io): Promise<number> {
   if (argv.output !== undefined) flags.output = argv.output;
   if (argv['cluster-id'] !== undefined) flags.clusterIds = argv['cluster-id'];
   if (argv.strict !== undefined) flags.strict = argv.strict;
+  if (argv.verbose !== undefined) flags.verbose = argv.verbose;
   const [{ resolveSettings, validateConfig }, { readSnapshotFile, SnapshotError }, { printDiagnosis }] =
     await Promise.all([
       import('../config/settings.js'),
@@ -52,12 +54,12 @@ export function parseEphemeralRange(text: string): { from: number; to: number } 
   return { from, to };
 }
 
-export const analyzeCommand: CommandModule = (y, { io, handle }) =>
+export const analyzeCommand: CommandModule = (y, { io, handle, catalogue }) =>
   y.command(
     'analyze <file>',
     'run every static check (security groups, NACLs, routes) on a snapshot, offline',
     (c) =>
-      withProbeSelection(c)
+      withProbeSelection(c, catalogue)
         .strict()
         .positional('file', { type: 'string', describe: 'snapshot JSON file', demandOption: true })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, describe: 'report format' })
@@ -68,6 +70,7 @@ export const analyzeCommand: CommandModule = (y, { io, handle }) =>
           requiresArg: true,
         })
         .option('strict', { type: 'boolean', describe: 'exit 1 on warnings too' })
+        .option('verbose', { alias: 'v', type: 'boolean', describe: 'list the passing checks too' })
         .option('ephemeral-ports', {
           type: 'string',
           describe: "the client's ephemeral port range for return traffic",

@@ -1,7 +1,8 @@
-// The agent's AWS process (src/agent/aws-process.ts): one request on the IPC channel, one reply,
-// then exit. It loads the AWS SDK so that the long-lived agent does not. It prints nothing.
+// The agent's AWS process (src/agent/aws-process.ts): one request on the IPC channel, one reply
+// (with --debug, a record per AWS request before it), then exit. It loads the AWS SDK so that the long-lived agent does not. It prints nothing.
 import { PROBES } from '../../probes/index.js';
-import type { AwsTaskReply, AwsTaskRequest } from '../agent/aws-process.js';
+import type { AwsTaskDebug, AwsTaskReply, AwsTaskRequest } from '../agent/aws-process.js';
+import { setAwsRequestSink } from '../aws/debug.js';
 import { discover } from '../discovery/index.js';
 import { environmentFromWire, environmentToWire } from '../discovery/wire.js';
 
@@ -29,6 +30,8 @@ process.once('disconnect', () => process.exit(0));
 process.once('message', (req: AwsTaskRequest) => {
   // Beyond the work's deadline, the agent has given up on us anyway.
   setTimeout(() => process.exit(3), req.deadlineMs + 2000).unref();
+  // --debug: each AWS request goes to the agent's log, not to a stderr nobody reads.
+  if (req.settings.debug) setAwsRequestSink((debug) => process.send!({ debug } satisfies AwsTaskDebug));
   serve(req)
     .catch(
       (e: unknown): AwsTaskReply => ({

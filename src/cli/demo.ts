@@ -1,6 +1,12 @@
-// `hsmwatch demo`: a simulated cluster on loopback, diagnosed through the normal code path.
+// `hsmwatch demo`: a simulated cluster on loopback, diagnosed through the normal code path — or, with
+// --agent, watched by the agent (demo-agent.ts) until SIGINT/SIGTERM.
 
+import type { Settings } from '../config/settings.js';
+import { wrapText } from '../report/wrap.js';
 import type { Scenario } from '../sim/scenario.js';
+import type { World } from '../sim/world.js';
+import { withWebOptions } from './agent.js';
+import { quietProgress } from './diagnose.js';
 import { makeProgress } from './progress.js';
 import {
   type CommandModule,
@@ -11,18 +17,24 @@ import {
   withDiagnoseOptions,
 } from './shared.js';
 
-interface DemoArgs extends DiagnoseArgs {
+export interface DemoArgs extends DiagnoseArgs {
   scenario: string;
   'scenario-file'?: string | undefined;
   list?: boolean | undefined;
+  agent?: boolean | undefined;
+  'web.listen-address'?: string | undefined;
+  'web.telemetry-path'?: string | undefined;
 }
 
-export const demoCommand: CommandModule = (y, { io, handle }) =>
+export const demoCommand: CommandModule = (y, { io, handle, catalogue }) =>
   y.command(
     'demo',
     'start a simulated cluster on loopback and diagnose it (no AWS account needed)',
     (c) =>
-      withDiagnoseOptions(c)
+      // No --ca-bundle: the simulated AWS speaks the demo's own test PKI, which the demo trusts.
+      withWebOptions(withDiagnoseOptions(c, { catalogue, caBundle: false }), {
+        listenDefault: '127.0.0.1:10223 (with --agent)',
+      })
         .option('scenario', { type: 'string', describe: 'scenario name (see --list)', default: 'healthy' })
         .option('scenario-file', {
           type: 'string',
@@ -30,26 +42,28 @@ export const demoCommand: CommandModule = (y, { io, handle }) =>
           requiresArg: true,
         })
         .option('list', { type: 'boolean', describe: 'list the built-in scenarios' })
+        .option('agent', {
+          type: 'boolean',
+          describe: 'run the agent against the simulation (status page, /metrics) until Ctrl-C',
+        })
+        .conflicts('agent', ['output', 'strict', 'list'])
+        .implies('web.listen-address', 'agent')
+        .implies('web.telemetry-path', 'agent')
         .example('$0 demo', 'three HSMs in three AZs, all reachable')
         .example(
           '$0 demo --scenario port-blocked',
           'one HSM port silently dropped (needs a private network namespace)',
-        ),
+        )
+        .example('$0 demo --agent', 'the agent on 127.0.0.1:10223, watching the simulated cluster'),
     handle((argv: DemoArgs) => runDemo(argv, io)),
   );
 
 async function runDemo(argv: DemoArgs, io: Io): Promise<number> {
   if (!argv.list) startProberEarly();
-  const [
-    { listScenarios, loadScenario, loadScenarioFile },
-    netns,
-    { settingsFromArgs, printDiagnosis },
-    { wantColour },
-  ] = await Promise.all([
+  const [{ listScenarios, loadScenario, loadScenarioFile }, netns, { settingsFromArgs }] = await Promise.all([
     import('../sim/scenario.js'),
     import('../sim/netns.js'),
     import('./settings-args.js'),
-    import('../report/text.js'),
   ]);
   const { IN_NETNS_ENV, netnsSupport, rerunInNamespace, setupNamespace } = netns;
   if (argv.list) {
@@ -66,6 +80,12 @@ async function runDemo(argv: DemoArgs, io: Io): Promise<number> {
   const settings = settingsFromArgs(argv);
   const inNetns = process.env[IN_NETNS_ENV] === '1';
   const rules = scenario.sim?.network ?? [];
+  if (rules.length > 0 && argv.agent) {
+    io.stderr.write(
+      `hsmwatch demo: scenario "${scenario.name}" runs in a private network namespace, where an agent's status page could not be reached from this host; run it without --agent.\n`,
+    );
+    return EXIT.usage;
+  }
   if (rules.length > 0 && !inNetns) {
     const support = netnsSupport();
     if (!support.ok) {
@@ -80,30 +100,55 @@ async function runDemo(argv: DemoArgs, io: Io): Promise<number> {
   if (inNetns) setupNamespace(rules);
 
   // Loaded on use: the simulated world, the probes and the AWS SDK.
-  const [{ diagnose }, { PROBES }, { DEMO_CREDENTIALS, startWorld }] = await Promise.all([
-    import('../diagnosis/diagnose.js'),
-    import('../../probes/index.js'),
-    import('../sim/world.js'),
-  ]);
+  const { startWorld } = await import('../sim/world.js');
   const world = await startWorld(scenario, { inPrivateNetns: inNetns });
   try {
-    const s = world.apply(settings);
-    const note = [
-      `hsmwatch demo — scenario "${scenario.name}": ${scenario.description}`,
-      `  simulated AWS APIs at ${world.aws.tlsUrl}, IMDS at ${world.imds?.url ?? '(absent)'}, ${world.hsmAddresses.length} HSM address(es) on loopback${inNetns ? ' inside a private network namespace' : ''}`,
-      '',
-    ].join('\n');
-    // In JSON mode stdout holds the report alone.
-    (s.output === 'json' ? io.stderr : io.stdout).write(`${note}\n`);
-    const progress = makeProgress(io.stderr, wantColour(io.stderr));
-    try {
-      const d = await diagnose(s, PROBES, { credentials: DEMO_CREDENTIALS, progress: progress.update });
-      progress.done();
-      return printDiagnosis(d, s, io);
-    } finally {
-      progress.done();
-    }
+    if (argv.agent)
+      return await (await import('./demo-agent.js')).runDemoAgent(argv, io, world, demoNote(scenario, world));
+    return await diagnoseWorld(world, scenario, settings, io, inNetns);
   } finally {
     await world.stop();
+  }
+}
+
+/** What the demo says of the simulation before its report (or the agent's addresses). */
+export function demoNote(scenario: Scenario, world: World, inNetns = false, width = 80): string {
+  return [
+    ...wrapText(`hsmwatch demo — scenario "${scenario.name}": ${scenario.description}`, width, '  ', ''),
+    ...wrapText(
+      `simulated AWS APIs at ${world.aws.tlsUrl}, IMDS at ${world.imds?.url ?? '(absent)'}, ${world.hsmAddresses.length} HSM address(es) on loopback${inNetns ? ' inside a private network namespace' : ''}`,
+      width,
+      '  ',
+    ),
+  ].join('\n');
+}
+
+async function diagnoseWorld(
+  world: World,
+  scenario: Scenario,
+  settings: Settings,
+  io: Io,
+  inNetns: boolean,
+): Promise<number> {
+  const [{ diagnose }, { PROBES }, { DEMO_CREDENTIALS }, { printDiagnosis }, { reportWidth, wantColour }] =
+    await Promise.all([
+      import('../diagnosis/diagnose.js'),
+      import('../../probes/index.js'),
+      import('../sim/world.js'),
+      import('./settings-args.js'),
+      import('../report/text.js'),
+    ]);
+  const s = world.apply(settings);
+  // In JSON mode stdout holds the report alone.
+  (s.output === 'json' ? io.stderr : io.stdout).write(
+    `${demoNote(scenario, world, inNetns, reportWidth(io.stdout))}\n\n`,
+  );
+  const progress = s.debug ? quietProgress : makeProgress(io.stderr, wantColour(io.stderr));
+  try {
+    const d = await diagnose(s, PROBES, { credentials: DEMO_CREDENTIALS, progress: progress.update });
+    progress.done();
+    return printDiagnosis(d, s, io);
+  } finally {
+    progress.done();
   }
 }

@@ -1,5 +1,5 @@
 // `hsmwatch diagnose`: discover the cluster, check every HSM and port once, print the report.
-import { makeProgress } from './progress.js';
+import { makeProgress, type Progress } from './progress.js';
 import {
   type CommandModule,
   type DiagnoseArgs,
@@ -8,17 +8,21 @@ import {
   withDiagnoseOptions,
 } from './shared.js';
 
+export const quietProgress: Progress = { update() {}, done() {} };
+
 export async function runDiagnose(argv: DiagnoseArgs, io: Io): Promise<number> {
   startProberEarly();
   // Loaded on use, so --help and usage errors stay quick.
-  const [{ settingsFromArgs, printDiagnosis }, { wantColour }, { diagnose }, { PROBES }] = await Promise.all([
-    import('./settings-args.js'),
-    import('../report/text.js'),
-    import('../diagnosis/diagnose.js'),
-    import('../../probes/index.js'),
-  ]);
-  const settings = settingsFromArgs(argv);
-  const progress = makeProgress(io.stderr, wantColour(io.stderr));
+  const [{ awsSettingsFromArgs, printDiagnosis }, { wantColour }, { diagnose }, { PROBES }] =
+    await Promise.all([
+      import('./settings-args.js'),
+      import('../report/text.js'),
+      import('../diagnosis/diagnose.js'),
+      import('../../probes/index.js'),
+    ]);
+  const settings = awsSettingsFromArgs(argv);
+  // --debug lines and a spinner rewriting its line would garble each other.
+  const progress = settings.debug ? quietProgress : makeProgress(io.stderr, wantColour(io.stderr));
   try {
     const d = await diagnose(settings, PROBES, { progress: progress.update });
     progress.done();
@@ -28,12 +32,12 @@ export async function runDiagnose(argv: DiagnoseArgs, io: Io): Promise<number> {
   }
 }
 
-export const diagnoseCommand: CommandModule = (y, { io, handle }) =>
+export const diagnoseCommand: CommandModule = (y, { io, handle, catalogue }) =>
   y.command(
     'diagnose',
     'discover the cluster, check every HSM and port once, print the report',
     (c) =>
-      withDiagnoseOptions(c)
+      withDiagnoseOptions(c, { catalogue })
         .example('$0 diagnose', 'on an EC2 client: find the cluster(s) and check everything')
         .example(
           '$0 diagnose --cluster-id cluster-abcdefghijk --output json',

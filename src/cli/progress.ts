@@ -1,7 +1,15 @@
-// Progress on stderr while discovery and probes run: only on a terminal, one line rewritten in place.
+// Progress on stderr while discovery and probes run: only on a terminal, one line rewritten in place
+// that never wraps (a wrapped line cannot be rewritten: each redraw would leave a row behind).
 export interface Progress {
   update(message: string): void;
   done(): void;
+}
+
+/** The message cut to fit `columns` after the spinner ("⠋ "), with an ellipsis when cut. */
+export function fitLine(message: string, columns: number): string {
+  const room = Math.max(1, columns - 3); // the spinner, its space, and the last column left free
+  const chars = [...message.replace(/\s+/g, ' ')];
+  return chars.length <= room ? chars.join('') : `${chars.slice(0, room - 1).join('')}…`;
 }
 
 export function makeProgress(stream: NodeJS.WriteStream = process.stderr, colour = true): Progress {
@@ -12,7 +20,9 @@ export function makeProgress(stream: NodeJS.WriteStream = process.stderr, colour
   let shown = false;
   const draw = () => {
     const frame = frames[i++ % frames.length];
-    stream.write(`\r\x1b[K${colour ? `\x1b[36m${frame}\x1b[0m` : frame} ${message}`);
+    // Read the width at every redraw: the terminal may have been resized.
+    const line = fitLine(message, stream.columns || 80);
+    stream.write(`\r\x1b[K${colour ? `\x1b[36m${frame}\x1b[0m` : frame} ${line}`);
     shown = true;
   };
   const timer = setInterval(draw, 120);

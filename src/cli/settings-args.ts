@@ -1,10 +1,11 @@
 // Settings from the command line and the config file, and how a diagnosis is printed: what the
 // handlers of the discovering commands load when they run.
+import { requireCaBundle } from '../aws/ca-bundle.js';
 import { loadConfigFile, resolveSettings, type Settings, validateConfig } from '../config/settings.js';
 import { isUsageFailure } from '../core/findings.js';
 import type { Diagnosis } from '../diagnosis/diagnose.js';
 import { exitCodeFor } from '../report/build.js';
-import { makeStyle, renderText, wantColour } from '../report/text.js';
+import { makeStyle, renderText, reportWidth, wantColour } from '../report/text.js';
 import { type DiagnoseArgs, EXIT, type Io, probeSelection } from './shared.js';
 
 /** Config file, then flags; both validated by the same schema. */
@@ -23,15 +24,34 @@ export function settingsFromArgs(argv: DiagnoseArgs, ...extra: Parameters<typeof
   set('timeout', argv.timeout);
   set('concurrency', argv.concurrency);
   set('strict', argv.strict);
+  set('verbose', argv.verbose);
   set('endpointUrl', argv['endpoint-url']);
+  set('caBundle', argv['ca-bundle']);
+  set('proxy', argv.proxy);
+  set('noProxy', argv.noproxy);
+  set('debug', argv.debug);
   return resolveSettings(file, ...extra, validateConfig(flags, 'command line', true));
+}
+
+/**
+ * Settings of a command that calls AWS (diagnose, snapshot, agent): also an unusable CA bundle is a
+ * configuration error, said once, before anything runs (not a failed check per AWS call).
+ */
+export function awsSettingsFromArgs(
+  argv: DiagnoseArgs,
+  ...extra: Parameters<typeof resolveSettings>
+): Settings {
+  const settings = settingsFromArgs(argv, ...extra);
+  requireCaBundle(settings);
+  return settings;
 }
 
 export function printDiagnosis(d: Diagnosis, settings: Settings, io: Io): number {
   if (settings.output === 'json') {
     io.stdout.write(`${JSON.stringify(d.report, null, 2)}\n`);
   } else {
-    io.stdout.write(renderText(d.report, d.env, makeStyle(wantColour(io.stdout))));
+    const o = { width: reportWidth(io.stdout), verbose: settings.verbose };
+    io.stdout.write(renderText(d.report, d.env, makeStyle(wantColour(io.stdout)), o));
   }
   return isUsageFailure(d.report.findings) ? EXIT.usage : exitCodeFor(d.report, settings.strict);
 }

@@ -12,10 +12,26 @@ export interface Io {
   stderr: NodeJS.WriteStream;
 }
 
+/** What help says of a probe: read from the probe catalogue (probes/index.ts), only for --help. */
+export interface ProbeSummary {
+  id: string;
+  title: string;
+  /** How often the agent runs it unless configured. */
+  intervalMs: number;
+}
+
+/** The probes help lists, and the agent's re-discovery interval. */
+export interface HelpCatalogue {
+  probes: readonly ProbeSummary[];
+  discoveryIntervalMs: number;
+}
+
 /** What main() gives each command module: the streams, and a wrapper that turns a result into the exit code. */
 export interface CliContext {
   io: Io;
   handle<A>(run: (argv: A) => Promise<number>): (argv: A) => Promise<void>;
+  /** The probes, for the help of a command that runs them or to complete an id (else not loaded). */
+  catalogue?: HelpCatalogue | undefined;
 }
 
 /** A command module adds its command, flags and help to the parser. */
@@ -23,6 +39,23 @@ export type CommandModule = (y: Argv, ctx: CliContext) => Argv;
 
 export function version(): string {
   return (JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string }).version;
+}
+
+/** The git commit the build was made from (tools/bundle.mjs records it); "unknown" without one. */
+export function buildCommit(): string {
+  try {
+    const info = JSON.parse(readFileSync(`${packageRoot()}/dist/build-info.json`, 'utf8')) as {
+      commit?: unknown;
+    };
+    return typeof info.commit === 'string' && /^[0-9a-f]{7,64}$/.test(info.commit) ? info.commit : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** `hsmwatch --version`: version, commit, Node.js and platform, on one line. */
+export function versionLine(): string {
+  return `hsmwatch ${version()} (commit ${buildCommit()}, Node.js ${process.version}, ${process.platform}/${process.arch})`;
 }
 
 export interface DiagnoseArgs {
@@ -36,17 +69,31 @@ export interface DiagnoseArgs {
   timeout?: string | undefined;
   concurrency?: number | undefined;
   strict?: boolean | undefined;
+  verbose?: boolean | undefined;
   'endpoint-url'?: string | undefined;
   probe?: string[] | undefined;
   'skip-probe'?: string[] | undefined;
+  'ca-bundle'?: string | undefined;
+  proxy?: string | undefined;
+  noproxy?: string | undefined;
+  debug?: boolean | undefined;
 }
 
 /**
  * Options shared by every command that discovers and probes; `report: false` for the commands that
- * print no report (agent, snapshot), which then do not offer --output and --strict.
+ * print no report (agent, snapshot), which then do not offer --output and --strict. `probes`: the
+ * catalogue, listed in the help.
  */
-export function withDiagnoseOptions<T>(y: Argv<T>, o: { report?: boolean } = {}) {
-  const common = discoveryOptions(y);
+export function withDiagnoseOptions<T>(
+  y: Argv<T>,
+  o: { report?: boolean; catalogue?: HelpCatalogue | undefined; caBundle?: boolean } = {},
+) {
+  // The main options first, then how HTTPS to AWS is made (yargs prints groups as first named).
+  const discovery = discoveryOptions(y, o.catalogue).group(MAIN_OPTIONS, 'Options:');
+  const https = ['proxy', 'noproxy', 'debug'];
+  const common = withProxyAndDebug(
+    o.caBundle === false ? discovery : withCaBundle(discovery).group(['ca-bundle'], HTTPS_GROUP),
+  ).group(https, HTTPS_GROUP);
   if (o.report === false) return common;
   return common
     .option('output', {
@@ -55,10 +102,59 @@ export function withDiagnoseOptions<T>(y: Argv<T>, o: { report?: boolean } = {})
       describe: 'report format',
       defaultDescription: 'text',
     })
-    .option('strict', { type: 'boolean', describe: 'exit 1 on warnings too' });
+    .option('strict', { type: 'boolean', describe: 'exit 1 on warnings too' })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'list the passing checks too' });
 }
 
-function discoveryOptions<T>(y: Argv<T>) {
+const HTTPS_GROUP = 'HTTPS to AWS (the SDK calls and the TLS checks):';
+const MAIN_OPTIONS = [
+  'version',
+  'help',
+  'config',
+  'region',
+  'profile',
+  'cluster-id',
+  'hsm-ip',
+  'ports',
+  'timeout',
+  'concurrency',
+  'endpoint-url',
+  'probe',
+  'skip-probe',
+];
+
+/** --ca-bundle, as the AWS CLI's. */
+export function withCaBundle<T>(y: Argv<T>) {
+  return y.option('ca-bundle', {
+    type: 'string',
+    describe: 'PEM file of the CAs trusted instead of the system store',
+    defaultDescription: 'AWS_CA_BUNDLE',
+    requiresArg: true,
+  });
+}
+
+const AWS_DEBUG =
+  'on stderr, each AWS API request: operation, endpoint, HTTP status, request id, time (never a secret)';
+
+/** --proxy, --noproxy (curl's spelling) and --debug, as the AWS CLI's. */
+export function withProxyAndDebug<T>(y: Argv<T>, debug = AWS_DEBUG) {
+  return y
+    .option('proxy', {
+      type: 'string',
+      describe: 'HTTP proxy, tunnelled with CONNECT (http://[user:pass@]host:port)',
+      defaultDescription: 'HTTPS_PROXY',
+      requiresArg: true,
+    })
+    .option('noproxy', {
+      type: 'string',
+      describe: 'hosts not to proxy: names, .suffix, host:port, * (as curl --noproxy)',
+      defaultDescription: 'NO_PROXY',
+      requiresArg: true,
+    })
+    .option('debug', { type: 'boolean', describe: debug });
+}
+
+function discoveryOptions<T>(y: Argv<T>, catalogue: HelpCatalogue | undefined) {
   const common = y
     .strict()
     .option('config', {
@@ -111,17 +207,16 @@ function discoveryOptions<T>(y: Argv<T>) {
       describe: 'endpoint for every AWS API (else AWS_ENDPOINT_URL[_<SERVICE>])',
       requiresArg: true,
     });
-  return withProbeSelection(common);
+  return withProbeSelection(common, catalogue);
 }
 
-/** --probe and --skip-probe, for every command that runs probes. */
-export function withProbeSelection<T>(y: Argv<T>) {
-  return y
+/** --probe and --skip-probe, for every command that runs probes; with the catalogue, its ids in the help. */
+export function withProbeSelection<T>(y: Argv<T>, catalogue?: HelpCatalogue) {
+  const withOptions = y
     .option('probe', {
       type: 'string',
       array: true,
-      // Probe ids are not listed here: loading the probes would load the AWS SDK on every start.
-      describe: 'run only these probes (a wrong id is answered with the list)',
+      describe: 'run only these probes (ids below)',
       requiresArg: true,
     })
     .option('skip-probe', {
@@ -130,6 +225,26 @@ export function withProbeSelection<T>(y: Argv<T>) {
       describe: 'do not run these probes',
       requiresArg: true,
     });
+  return catalogue ? withOptions.epilog(probeHelp(catalogue)) : withOptions;
+}
+
+const every = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
+
+/**
+ * The probe ids for --probe / --skip-probe (yargs lays out two columns at the tab); with
+ * `intervals`, the agent's schedule too, re-discovery first.
+ */
+export function probeHelp(c: HelpCatalogue, o: { intervals?: boolean } = {}): string {
+  if (!o.intervals)
+    return ['Probes (--probe, --skip-probe):', ...c.probes.map((p) => `  ${p.id}  \t${p.title}`), ''].join(
+      '\n',
+    );
+  // The trailing spaces of a first cell are its right padding: the gap between the two columns.
+  return [
+    'Probes and their default intervals (--probe, --skip-probe; config agent.intervals.<id>):',
+    `  discovery  \tre-discovery of the cluster(s) and their HSMs, every ${every(c.discoveryIntervalMs)}`,
+    ...c.probes.map((p) => `  ${p.id}  \t${p.title}, every ${every(p.intervalMs)}`),
+  ].join('\n');
 }
 
 /** Starts the prober's connect thread now, so its start-up overlaps the command's own. */

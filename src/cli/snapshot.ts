@@ -6,11 +6,11 @@ export async function runSnapshot(
   argv: DiagnoseArgs & { out?: string | undefined },
   io: Io,
 ): Promise<number> {
-  const [{ settingsFromArgs }, { discover }] = await Promise.all([
+  const [{ awsSettingsFromArgs }, { discover }] = await Promise.all([
     import('./settings-args.js'),
     import('../discovery/index.js'),
   ]);
-  const settings = settingsFromArgs(argv);
+  const settings = awsSettingsFromArgs(argv);
   const env = await discover(settings, { progress: (m) => io.stderr.write(`hsmwatch: ${m}\n`) });
   for (const f of env.findings.filter((x) => x.status !== 'pass')) {
     io.stderr.write(`hsmwatch: ${f.status} ${f.id} ${f.target}: ${f.message}\n`);

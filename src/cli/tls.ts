@@ -1,5 +1,5 @@
 // `hsmwatch tls HOST[:PORT]...`: the TLS checks against any endpoint (the handler is in tls-run.ts).
-import { type CommandModule, startProberEarly } from './shared.js';
+import { type CommandModule, startProberEarly, withCaBundle, withProxyAndDebug } from './shared.js';
 import type { TlsArgs } from './tls-run.js';
 
 export const tlsCommand: CommandModule = (y, { io, handle }) =>
@@ -7,7 +7,10 @@ export const tlsCommand: CommandModule = (y, { io, handle }) =>
     'tls <targets..>',
     'the TLS checks against any endpoint: versions, suites, forward secrecy, certificate, interception',
     (c) =>
-      c
+      withProxyAndDebug(
+        withCaBundle(c),
+        'on stderr, per endpoint: addresses, proxy, protocol, handshake and check time',
+      )
         .positional('targets', { type: 'string', array: true, describe: 'HOST[:PORT] (default port 443)' })
         .option('config', { type: 'string', describe: 'YAML config file', requiresArg: true })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, describe: 'report format' })
@@ -15,21 +18,6 @@ export const tlsCommand: CommandModule = (y, { io, handle }) =>
           type: 'string',
           describe: 'deadline of one handshake',
           defaultDescription: '5s',
-          requiresArg: true,
-        })
-        .option('ca-bundle', {
-          type: 'string',
-          describe: 'PEM file of trusted CAs instead of the system store',
-          requiresArg: true,
-        })
-        .option('proxy', {
-          type: 'string',
-          describe: 'HTTP proxy for CONNECT (default: HTTPS_PROXY)',
-          requiresArg: true,
-        })
-        .option('noproxy', {
-          type: 'string',
-          describe: 'hosts not to proxy, as curl --noproxy (default: NO_PROXY)',
           requiresArg: true,
         })
         .option('warn-days', {
@@ -45,7 +33,7 @@ export const tlsCommand: CommandModule = (y, { io, handle }) =>
         .option('strict', { type: 'boolean', describe: 'exit 1 on warnings too' })
         .example('$0 tls sts.us-east-1.amazonaws.com', 'versions, suites, certificate and interception check')
         .example(
-          '$0 tls vpce-0abc.ec2.us-east-1.vpce.amazonaws.com:443 --output json',
+          '$0 tls ec2.us-east-1.amazonaws.com:443 --output json',
           'the endpoints[] and findings[] objects',
         ),
     handle(async (argv: TlsArgs) => {

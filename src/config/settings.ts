@@ -22,6 +22,8 @@ export interface Settings {
   timeoutMs: number;
   concurrency: number;
   strict: boolean;
+  /** The text report lists the passing checks too. */
+  verbose: boolean;
   endpointUrl: string | undefined;
   endpoints: Partial<Record<Service, string>>;
   imds: { endpoint: string | undefined; disabled: boolean; timeoutMs: number };
@@ -32,6 +34,8 @@ export interface Settings {
   /** Proxy for HTTPS to AWS (else HTTPS_PROXY) and the hosts exempted from it (else NO_PROXY). */
   proxy: string | undefined;
   noProxy: string | undefined;
+  /** `--debug`: one stderr line (or agent log) per AWS API request: operation, host, status, request id, time. */
+  debug: boolean;
   /** TLS checks of the AWS endpoints and `hsmwatch tls`. */
   tls: {
     timeoutMs: number;
@@ -56,7 +60,7 @@ export interface Settings {
     maxConcurrentProbes: number;
     drainTimeoutMs: number;
   };
-  web: { listenAddress: string; configFile: string | undefined };
+  web: { listenAddress: string; configFile: string | undefined; telemetryPath: string };
 }
 
 export const DEFAULTS: Settings = {
@@ -69,6 +73,7 @@ export const DEFAULTS: Settings = {
   timeoutMs: 3000,
   concurrency: 32,
   strict: false,
+  verbose: false,
   endpointUrl: undefined,
   endpoints: {},
   imds: { endpoint: undefined, disabled: false, timeoutMs: 1000 },
@@ -77,6 +82,7 @@ export const DEFAULTS: Settings = {
   caBundle: undefined,
   proxy: undefined,
   noProxy: undefined,
+  debug: false,
   tls: { timeoutMs: 5000, certWarnDays: 30, fips: false, vpcEndpoints: {}, awsRoots: [] },
   hsm: { trustAnchor: '/opt/cloudhsm/etc/customerCA.crt', tlsPort: 2223 },
   clientSdk: { configDir: '/opt/cloudhsm/etc' },
@@ -87,7 +93,7 @@ export const DEFAULTS: Settings = {
     maxConcurrentProbes: 4,
     drainTimeoutMs: 10_000,
   },
-  web: { listenAddress: ':10223', configFile: undefined },
+  web: { listenAddress: ':10223', configFile: undefined, telemetryPath: '/metrics' },
 };
 
 export { ConfigError, UsageError } from './errors.js';
@@ -140,6 +146,7 @@ export const fileSchema = z.strictObject({
   timeout: duration.optional(),
   concurrency: z.number().int().min(1).max(1024).optional(),
   strict: z.boolean().optional(),
+  verbose: z.boolean().optional(),
   endpointUrl: url.optional(),
   endpoints: z
     .strictObject({ cloudhsmv2: url.optional(), ec2: url.optional(), sts: url.optional() })
@@ -165,6 +172,7 @@ export const fileSchema = z.strictObject({
     })
     .optional(),
   noProxy: z.string().optional(),
+  debug: z.boolean().optional(),
   tls: z
     .strictObject({
       timeout: duration.optional(),
@@ -210,6 +218,13 @@ export const fileSchema = z.strictObject({
         )
         .optional(),
       configFile: z.string().min(1).optional(),
+      telemetryPath: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/, 'must be a URL path starting with /, e.g. /metrics')
+        .refine((p) => !['/', '/report', '/-/healthy', '/-/ready'].includes(p), {
+          message: 'is taken by the status page, /report or a health endpoint',
+        })
+        .optional(),
     })
     .optional(),
 });
@@ -227,6 +242,8 @@ const FLAG_FOR: Record<string, string> = {
   'probes.skip': '--skip-probe',
   'web.listenAddress': '--web.listen-address',
   'web.configFile': '--web.config.file',
+  'web.telemetryPath': '--web.telemetry-path',
+  noProxy: '--noproxy',
 };
 
 function formatIssues(error: z.ZodError, where: string, flags: boolean): string {
@@ -292,6 +309,7 @@ export function resolveSettings(...layers: ConfigValues[]): Settings {
     if (c.timeout !== undefined) s.timeoutMs = c.timeout;
     if (c.concurrency !== undefined) s.concurrency = c.concurrency;
     if (c.strict !== undefined) s.strict = c.strict;
+    if (c.verbose !== undefined) s.verbose = c.verbose;
     if (c.endpointUrl !== undefined) s.endpointUrl = c.endpointUrl;
     if (c.endpoints) Object.assign(s.endpoints, stripUndefined(c.endpoints));
     if (c.imds?.endpoint !== undefined) s.imds.endpoint = c.imds.endpoint;
@@ -304,6 +322,7 @@ export function resolveSettings(...layers: ConfigValues[]): Settings {
     if (c.caBundle !== undefined) s.caBundle = c.caBundle;
     if (c.proxy !== undefined) s.proxy = c.proxy;
     if (c.noProxy !== undefined) s.noProxy = c.noProxy;
+    if (c.debug !== undefined) s.debug = c.debug;
     if (c.tls?.timeout !== undefined) s.tls.timeoutMs = c.tls.timeout;
     if (c.tls?.certWarnDays !== undefined) s.tls.certWarnDays = c.tls.certWarnDays;
     if (c.tls?.fips !== undefined) s.tls.fips = c.tls.fips;
@@ -319,6 +338,7 @@ export function resolveSettings(...layers: ConfigValues[]): Settings {
     if (c.agent?.drainTimeout !== undefined) s.agent.drainTimeoutMs = c.agent.drainTimeout;
     if (c.web?.listenAddress !== undefined) s.web.listenAddress = c.web.listenAddress;
     if (c.web?.configFile !== undefined) s.web.configFile = c.web.configFile;
+    if (c.web?.telemetryPath !== undefined) s.web.telemetryPath = c.web.telemetryPath;
   }
   return s;
 }

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { finding } from '../core/findings.js';
 import type { ClusterInfo, Finding, HsmTarget } from '../model/index.js';
 import type { RawCluster, RawHsm } from '../snapshot/format.js';
+import { awsCommand } from '../util/aws-command.js';
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
@@ -12,7 +13,11 @@ export interface ClusterView {
   findings: Finding[];
 }
 
-export function clustersToTargets(raw: readonly RawCluster[], requestedIds: readonly string[]): ClusterView {
+export function clustersToTargets(
+  raw: readonly RawCluster[],
+  requestedIds: readonly string[],
+  region: string | null = null,
+): ClusterView {
   const clusters: ClusterInfo[] = [];
   const targets: HsmTarget[] = [];
   const findings: Finding[] = [];
@@ -26,14 +31,14 @@ export function clustersToTargets(raw: readonly RawCluster[], requestedIds: read
       ? (rc.Hsms as RawHsm[]).filter((h) => h && typeof h === 'object')
       : [];
     clusters.push(clusterInfo(rc, clusterId, state, hsms.length));
-    findings.push(clusterFinding(rc, clusterId, state, hsms.length));
+    findings.push(clusterFinding(rc, clusterId, state, hsms.length, region));
     for (const h of hsms) {
       const hsm = hsmTargets(clusterId, h);
       targets.push(...hsm.targets);
       if (hsm.finding) findings.push(hsm.finding);
     }
   }
-  findings.push(...missingClusterFindings(clusters, requestedIds));
+  findings.push(...missingClusterFindings(clusters, requestedIds, region));
   return { clusters, targets, findings };
 }
 
@@ -60,7 +65,13 @@ function clusterInfo(rc: RawCluster, clusterId: string, state: string, hsmCount:
 }
 
 /** One verdict per cluster: not ACTIVE, ACTIVE but empty, or ACTIVE with HSMs to probe. */
-function clusterFinding(rc: RawCluster, clusterId: string, state: string, hsmCount: number): Finding {
+function clusterFinding(
+  rc: RawCluster,
+  clusterId: string,
+  state: string,
+  hsmCount: number,
+  region: string | null,
+): Finding {
   if (state !== 'ACTIVE') {
     const msg = str(rc.StateMessage);
     return finding(
@@ -78,7 +89,7 @@ function clusterFinding(rc: RawCluster, clusterId: string, state: string, hsmCou
       clusterId,
       'cluster is ACTIVE but has no HSMs: clients have nothing to connect to',
       { state },
-      `aws cloudhsmv2 create-hsm --cluster-id ${clusterId} --availability-zone <az>`,
+      createHsmFix(rc, clusterId, region),
     );
   }
   return finding(
@@ -131,9 +142,21 @@ function hsmTargets(clusterId: string, h: RawHsm): { targets: HsmTarget[]; findi
   };
 }
 
+/** One HSM in the first AZ the cluster has a subnet in (a second one, in another AZ, for availability). */
+function createHsmFix(rc: RawCluster, clusterId: string, region: string | null): string {
+  const azs =
+    rc.SubnetMapping && typeof rc.SubnetMapping === 'object' ? Object.keys(rc.SubnetMapping).sort() : [];
+  const create = (az: string) =>
+    awsCommand(region, 'cloudhsmv2', 'create-hsm', ['--cluster-id', clusterId, '--availability-zone', az]);
+  if (azs.length === 0)
+    return `the cluster has no subnet mapping: add an HSM in one of its AZs (${awsCommand(region, 'cloudhsmv2', 'describe-clusters', ['--filters', `clusterIds=${clusterId}`])} shows them)`;
+  return azs.slice(0, 2).map(create).join(' && ');
+}
+
 function missingClusterFindings(
   clusters: readonly ClusterInfo[],
   requestedIds: readonly string[],
+  region: string | null,
 ): Finding[] {
   return requestedIds
     .filter((id) => !clusters.some((c) => c.clusterId === id))
@@ -144,7 +167,7 @@ function missingClusterFindings(
         id,
         'cluster not found in this region and account',
         { requested: id },
-        'check --cluster-id and --region; list clusters with: aws cloudhsmv2 describe-clusters',
+        `check --cluster-id and --region; list the clusters with: ${awsCommand(region, 'cloudhsmv2', 'describe-clusters', ['--query', 'Clusters[].ClusterId'])}`,
       ),
     );
 }

@@ -63,7 +63,11 @@ export function environmentFromSnapshot(snapshot: Snapshot, settings: Settings):
   const clustersAnswer = snapshot.aws[snapshotKey('DescribeClusters')];
   let view: ReturnType<typeof clustersToTargets> = { clusters: [], targets: [], findings: [] };
   if (isObj(clustersAnswer)) {
-    view = clustersToTargets(list(clustersAnswer.Clusters) as RawCluster[], s.clusterIds);
+    view = clustersToTargets(
+      list(clustersAnswer.Clusters) as RawCluster[],
+      s.clusterIds,
+      snapshot.region ?? null,
+    );
     findings.push(...view.findings);
   } else {
     findings.push(

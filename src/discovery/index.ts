@@ -1,5 +1,6 @@
 // Discovery: who am I (IMDS), which region, which clusters and HSM addresses to check, and the VPC
 // as EC2 describes it. Yields the typed Environment the probes read, with discovery's own findings.
+import { readFile } from 'node:fs/promises';
 import { makeCloudHsmClient, makeEc2Client } from '../aws/clients.js';
 import { missingProfile, missingProfileReason, profileRegion } from '../aws/credential-source.js';
 import { resolveEndpoint } from '../aws/endpoints.js';
@@ -10,6 +11,7 @@ import type { AwsRead, DiscoveryStatus, Environment, StaticCredentials } from '.
 import { finding } from '../core/findings.js';
 import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../model/index.js';
 import { emptySnapshot, type Snapshot } from '../snapshot/format.js';
+import { awsCommand } from '../util/aws-command.js';
 import { clustersToTargets, targetsFromIps } from './clusters.js';
 import { readEphemeralRange } from './ephemeral.js';
 import { readInstanceMetadata } from './imds.js';
@@ -22,8 +24,30 @@ export interface DiscoverOptions {
   signal?: AbortSignal;
 }
 
-export const HOP_LIMIT_FIX =
-  'aws ec2 modify-instance-metadata-options --instance-id <instance-id> --http-put-response-hop-limit 2 --http-endpoint enabled';
+// On Nitro instances the DMI board asset tag is the instance id: readable locally when IMDS is not.
+const BOARD_ASSET_TAG = '/sys/devices/virtual/dmi/id/board_asset_tag';
+
+/** The hop-limit fix, complete: this instance's id (or the shell to read it) and the region. */
+export async function hopLimitFix(region: string | null, tagFile = BOARD_ASSET_TAG): Promise<string> {
+  const tag = await readFile(tagFile, 'utf8').then(
+    (t) => t.trim(),
+    () => '',
+  );
+  const id = /^i-[0-9a-f]{8,17}$/.test(tag) ? [tag] : [];
+  return awsCommand(
+    region,
+    'ec2',
+    'modify-instance-metadata-options',
+    [...(id.length ? ['--instance-id', ...id] : [])],
+    [
+      ...(id.length ? [] : ['--instance-id', `"$(cat ${tagFile})"`]),
+      '--http-put-response-hop-limit',
+      '2',
+      '--http-endpoint',
+      'enabled',
+    ],
+  );
+}
 
 const DESCRIBE_CLUSTERS = snapshotKey('DescribeClusters');
 
@@ -41,6 +65,8 @@ export async function discover(settings: Settings, o: DiscoverOptions = {}): Pro
   progress('reading instance metadata (IMDSv2)');
   const { client, findings } = await discoverInstance(settings);
   const region = await resolveRegion(settings, client);
+  const hopLimit = findings.find((f) => f.id === 'discovery.imds-hop-limit' && f.status === 'fail');
+  if (hopLimit) hopLimit.remediation = await hopLimitFix(region);
   const snapshot = emptySnapshot((o.now ?? (() => new Date()))(), region, client?.instanceId ?? null);
   snapshot.ports = [...settings.ports];
 
@@ -136,7 +162,6 @@ async function discoverInstance(
               inContainer: imds.inContainer,
               detail: imds.detail,
             },
-            HOP_LIMIT_FIX,
           ),
         ],
       };
@@ -215,7 +240,7 @@ async function discoverClusters(
       return { clusters: [], targets: [], ...clustersFailure(r.failure, endpoint, missing) };
     }
     snapshot.aws[DESCRIBE_CLUSTERS] = { Clusters: r.clusters };
-    const view = clustersToTargets(r.clusters, settings.clusterIds);
+    const view = clustersToTargets(r.clusters, settings.clusterIds, region);
     const listed = finding(
       'discovery.cloudhsm',
       'pass',

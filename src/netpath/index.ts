@@ -3,6 +3,7 @@ export * from './cidr.js';
 export * from './endpoints.js';
 export * from './evaluate.js';
 export * from './facts.js';
+export * from './group-fix.js';
 export * from './nacl.js';
 export * from './ranges.js';
 export * from './remediation.js';

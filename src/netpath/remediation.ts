@@ -1,15 +1,13 @@
 // The narrowest `aws ec2 ...` command for a fix, copy-pasteable into a POSIX shell. Pure.
+import { awsCommand } from '../util/aws-command.js';
 import { formatRanges } from './ranges.js';
 import type { Fix } from './types.js';
 
-/** Single-quotes a shell word when it holds anything but safe characters. */
-export function shellWord(s: string): string {
-  return /^[A-Za-z0-9_./:=,@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shellWord } from '../util/aws-command.js';
 
-const cmd = (...words: string[]) => words.map(shellWord).join(' ');
-
-export function fixCommand(fix: Fix): string {
+/** The command for a fix; with the region, it runs against the VPC that was analysed whatever the CLI's default. */
+export function fixCommand(fix: Fix, region?: string | null): string {
+  const cmd = (subcommand: string, ...args: string[]) => awsCommand(region, 'ec2', subcommand, args);
   switch (fix.kind) {
     case 'sg-rule': {
       const peer =
@@ -18,10 +16,22 @@ export function fixCommand(fix: Fix): string {
           : fix.peer.cidr.includes(':')
             ? `Ipv6Ranges=[{CidrIpv6=${fix.peer.cidr}}]`
             : `IpRanges=[{CidrIp=${fix.peer.cidr}}]`;
+      const [only] = fix.ports;
+      // The short form (ingress only, one range, a group or an IPv4 address) keeps every word short.
+      if (fix.direction === 'ingress' && only && fix.ports.length === 1 && !peer.startsWith('Ipv6')) {
+        return cmd(
+          'authorize-security-group-ingress',
+          '--group-id',
+          fix.groupId,
+          '--protocol',
+          'tcp',
+          '--port',
+          only.from === only.to ? String(only.from) : `${only.from}-${only.to}`,
+          ...('groupId' in fix.peer ? ['--source-group', fix.peer.groupId] : ['--cidr', fix.peer.cidr]),
+        );
+      }
       const perms = fix.ports.map((r) => `IpProtocol=tcp,FromPort=${r.from},ToPort=${r.to},${peer}`);
       return cmd(
-        'aws',
-        'ec2',
         `authorize-security-group-${fix.direction}`,
         '--group-id',
         fix.groupId,
@@ -33,8 +43,6 @@ export function fixCommand(fix: Fix): string {
       return fix.entries
         .map((e) =>
           cmd(
-            'aws',
-            'ec2',
             'create-network-acl-entry',
             '--network-acl-id',
             fix.naclId,
@@ -54,8 +62,6 @@ export function fixCommand(fix: Fix): string {
         .join(' && ');
     case 'route':
       return cmd(
-        'aws',
-        'ec2',
         fix.replace ? 'replace-route' : 'create-route',
         '--route-table-id',
         fix.routeTableId,
@@ -65,27 +71,11 @@ export function fixCommand(fix: Fix): string {
         fix.peeringId,
       );
     case 'accept-peering':
-      return cmd('aws', 'ec2', 'accept-vpc-peering-connection', '--vpc-peering-connection-id', fix.peeringId);
+      return cmd('accept-vpc-peering-connection', '--vpc-peering-connection-id', fix.peeringId);
     case 'create-peering':
-      return cmd(
-        'aws',
-        'ec2',
-        'create-vpc-peering-connection',
-        '--vpc-id',
-        fix.vpcId,
-        '--peer-vpc-id',
-        fix.peerVpcId,
-      );
+      return cmd('create-vpc-peering-connection', '--vpc-id', fix.vpcId, '--peer-vpc-id', fix.peerVpcId);
     case 'assign-ipv6':
-      return cmd(
-        'aws',
-        'ec2',
-        'assign-ipv6-addresses',
-        '--network-interface-id',
-        fix.eniId,
-        '--ipv6-address-count',
-        '1',
-      );
+      return cmd('assign-ipv6-addresses', '--network-interface-id', fix.eniId, '--ipv6-address-count', '1');
   }
 }
 

@@ -262,14 +262,12 @@ function peeringStatusCheck(p: Peering): Check {
     status: 'block',
     resourceIds: [p.id],
     detail: `${p.id} is ${p.status}, not active`,
-    fix:
-      p.status === 'pending-acceptance'
-        ? { kind: 'accept-peering', peeringId: p.id }
-        : {
-            kind: 'create-peering',
-            vpcId: p.requester.vpcId ?? '<vpc-id>',
-            peerVpcId: p.accepter.vpcId ?? '<peer-vpc-id>',
-          },
+    // A new peering needs both VPC ids; without them there is no complete command to offer.
+    ...(p.status === 'pending-acceptance'
+      ? { fix: { kind: 'accept-peering' as const, peeringId: p.id } }
+      : p.requester.vpcId && p.accepter.vpcId
+        ? { fix: { kind: 'create-peering' as const, vpcId: p.requester.vpcId, peerVpcId: p.accepter.vpcId } }
+        : {}),
   };
 }
 

@@ -37,14 +37,22 @@ describe('hsmwatch demo', () => {
     },
   );
 
-  it('prints a readable text report with the HSM × port matrix', async () => {
+  it('prints the verdict first, the failure with its fix, then the HSM × port matrix, in 80 columns', async () => {
     const r = await runCli(['demo', '--scenario', 'hsm-down']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/HSM\s+AZ\s+STATE\s+ADDRESS\s+2223\s+2224\s+2225/);
-    expect(r.stdout).toMatch(
-      /hsm-f3kzyjwvnde\s+us-east-1b\s+ACTIVE\s+127\.0\.2\.11\s+✓ refused\s+✓ refused\s+✓ refused/,
+    const report = r.stdout.slice(r.stdout.indexOf('\n\n') + 2); // after the demo's banner
+    expect(report).toMatch(/^✗ 1 of 3 HSMs unreachable from eni-0c11e470000000001: connections refused/);
+    expect(report).toMatch(
+      /FAIL \(1\)\n✗ hsm\.reachable cluster-hsmwatchdemo\/hsm-f3kzyjwvnde 127\.0\.2\.11\n/,
     );
-    expect(r.stdout).toMatch(/FAIL \(1\)[\s\S]*PASS \(\d+\)/);
+    // The live state per port and the static path verdict as words of their own.
+    expect(report).toMatch(/HSM\s+(AZ\s+)?ADDRESS\s+2223\s+2224\s+2225\s+PATH/);
+    expect(report).toMatch(
+      /hsm-f3kzyjwvnde\s+(us-east-1b\s+)?127\.0\.2\.11\s+refused\s+refused\s+refused\s+allowed/,
+    );
+    expect(report).toMatch(/\nSummary: 1 fail, 1 warn, 1 skip, \d+ pass \(--verbose lists the passes\)\n$/);
+    expect(report).not.toMatch(/^✓ (discovery|tls)\./m); // passes are counted, not listed
+    for (const line of report.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
     expect(r.stdout).not.toContain('\x1b['); // not a terminal: no colour
   });
 
@@ -140,8 +148,8 @@ describe('hsmwatch diagnose', () => {
       const r = await runCli(['diagnose', '--region', 'us-east-1', '--endpoint-url', world.aws.url]);
       noStack(r.stdout + r.stderr);
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(
-        /error\s+discovery\.cloudhsm[\s\S]*cannot list clusters: AWS answered 500 CloudHsmInternalFailureException/,
+      expect(r.stdout.replace(/\s+/g, ' ')).toMatch(
+        /✗ discovery\.cloudhsm [\s\S]*cannot list clusters: AWS answered 500 CloudHsmInternalFailureException/,
       );
     } finally {
       await world.stop();
@@ -186,8 +194,8 @@ describe('hsmwatch diagnose', () => {
       env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined },
     });
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/fail\s+discovery\.region/);
-    expect(r.stdout).toContain(
+    expect(r.stdout).toMatch(/✗ discovery\.region/);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(
       'fix: pass --region us-east-1 (or set AWS_REGION), or list HSM addresses with --hsm-ip',
     );
     const ip = await runCli(['diagnose', '--hsm-ip', '127.0.0.1', '--ports', '9', '--timeout', '300ms'], {
@@ -231,10 +239,11 @@ describe('hsmwatch diagnose', () => {
     );
     const says =
       'profile "nosuch" is not in ~/.aws/config or ~/.aws/credentials (profiles there: default, ops)';
-    expect(r.stdout).toContain(`cannot list clusters: ${says}`);
-    expect(r.stdout).toMatch(/fail\s+credentials\.identity/);
-    expect(r.stdout).toContain(says);
-    expect(r.stdout).toContain('aws configure --profile nosuch');
+    const text = r.stdout.replace(/\s+/g, ' '); // the report wraps at 80 columns
+    expect(text).toContain(`cannot list clusters: ${says}`);
+    expect(r.stdout).toMatch(/✗ credentials\.identity/);
+    expect(text).toContain(says);
+    expect(text).toContain('aws configure --profile nosuch');
     expect(r.stdout).not.toContain('no AWS credentials found');
     noStack(r.stderr);
   });
@@ -267,6 +276,6 @@ describe('hsmwatch diagnose', () => {
     expect(help.stdout).toContain('Examples:');
     expect(help.stdout).toContain('--hsm-ip');
     const v = await runCli(['--version']);
-    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(v.stdout.trim()).toMatch(/^hsmwatch \d+\.\d+\.\d+ \(commit ([0-9a-f]{40}|unknown), Node\.js v/);
   });
 });

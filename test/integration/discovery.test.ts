@@ -220,7 +220,7 @@ describe('AWS API calls through an HTTPS proxy', () => {
         settings.caBundle = '/nonexistent/ca.pem';
         await expect(discover(settings)).rejects.toThrow(ConfigError);
         await expect(discover(settings)).rejects.toThrow(
-          'caBundle: cannot read the CA bundle /nonexistent/ca.pem (ENOENT)',
+          'caBundle (--ca-bundle): cannot use the CA bundle /nonexistent/ca.pem: ENOENT: no such file or directory',
         );
       },
     );

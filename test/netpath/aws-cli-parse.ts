@@ -79,8 +79,8 @@ const COMMANDS: Record<
   { required: string[]; optional: string[]; flags?: string[]; multi?: string[] }
 > = {
   'authorize-security-group-ingress': {
-    required: ['--group-id', '--ip-permissions'],
-    optional: [],
+    required: ['--group-id'],
+    optional: ['--ip-permissions', '--protocol', '--port', '--source-group', '--cidr'],
     multi: ['--ip-permissions'],
   },
   'authorize-security-group-egress': {
@@ -130,7 +130,7 @@ export function parseAwsCli(line: string): ParsedCli {
       flags.push(w);
       continue;
     }
-    if (![...spec.required, ...spec.optional].includes(w))
+    if (![...spec.required, ...spec.optional, '--region'].includes(w))
       throw new Error(`unknown option ${w} for ${subcommand}`);
     const values: string[] = [];
     while (i + 1 < words.length && !words[i + 1]!.startsWith('--')) values.push(words[++i]!);
@@ -139,6 +139,15 @@ export function parseAwsCli(line: string): ParsedCli {
     options[w] = values;
   }
   for (const r of spec.required) if (!options[r]) throw new Error(`${subcommand} needs ${r}`);
+  if (options['--region'] && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(options['--region'][0]!))
+    throw new Error(`bad region ${options['--region'][0]}`);
+  if (subcommand === 'authorize-security-group-ingress') {
+    // Either --ip-permissions, or the short form: --protocol tcp --port N[-M] and one peer.
+    const short = ['--protocol', '--port', '--source-group', '--cidr'].filter((o) => options[o]);
+    if (options['--ip-permissions'] ? short.length > 0 : short.length !== 3 || !options['--port'])
+      throw new Error('--ip-permissions, or --protocol, --port and one of --source-group/--cidr');
+    if (options['--port'] && !/^\d+(-\d+)?$/.test(options['--port'][0]!)) throw new Error('bad --port');
+  }
   if (subcommand === 'create-network-acl-entry') {
     if (flags.length !== 1) throw new Error('one of --egress/--ingress');
     if (!options['--cidr-block'] === !options['--ipv6-cidr-block'])

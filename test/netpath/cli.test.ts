@@ -48,7 +48,7 @@ describe('hsmwatch analyze / iam-policy', () => {
     });
     const f = report.findings.find((x: { id: string }) => x.id === 'sg.hsm-ingress');
     expect(f.remediation).toBe(
-      "aws ec2 authorize-security-group-ingress --group-id sg-0c1a55e7000000001 --ip-permissions 'IpProtocol=tcp,FromPort=2223,ToPort=2225,UserIdGroupPairs=[{GroupId=sg-0c11e47000000001}]'",
+      'aws ec2 authorize-security-group-ingress --region us-east-1 --group-id sg-0c1a55e7000000001 --protocol tcp --port 2223-2225 --source-group sg-0c11e47000000001',
     );
   });
   it('analyze exits 0 on a healthy estate', () => {

@@ -1,6 +1,14 @@
 // Every kind of fix prints a command the AWS CLI grammar accepts, with the values it was given.
 import { describe, expect, it } from 'vitest';
-import { type Fix, fixCommand, mergeFixes } from '../../src/netpath/index.js';
+import {
+  aggregate,
+  closeGaps,
+  type Fix,
+  fixCommand,
+  groupFixes,
+  mergeFixes,
+  parseCidr,
+} from '../../src/netpath/index.js';
 import { parseAwsCli, parseShorthand, shellSplit } from './aws-cli-parse.js';
 
 describe('remediation commands', () => {
@@ -17,7 +25,30 @@ describe('remediation commands', () => {
       'authorize-security-group-ingress',
       {
         '--group-id': ['sg-1'],
-        '--ip-permissions': ['IpProtocol=tcp,FromPort=2223,ToPort=2225,UserIdGroupPairs=[{GroupId=sg-2}]'],
+        '--protocol': ['tcp'],
+        '--port': ['2223-2225'],
+        '--source-group': ['sg-2'],
+      },
+    ],
+    [
+      'ingress from an IPv4 address, two ranges (the long form)',
+      {
+        kind: 'sg-rule',
+        direction: 'ingress',
+        groupId: 'sg-1',
+        peer: { cidr: '10.0.0.10/32' },
+        ports: [
+          { from: 2223, to: 2223 },
+          { from: 2225, to: 2225 },
+        ],
+      },
+      'authorize-security-group-ingress',
+      {
+        '--group-id': ['sg-1'],
+        '--ip-permissions': [
+          'IpProtocol=tcp,FromPort=2223,ToPort=2223,IpRanges=[{CidrIp=10.0.0.10/32}]',
+          'IpProtocol=tcp,FromPort=2225,ToPort=2225,IpRanges=[{CidrIp=10.0.0.10/32}]',
+        ],
       },
     ],
     [
@@ -90,6 +121,7 @@ describe('remediation commands', () => {
     ],
   ])('%s', (_n, fix, subcommand, options) => {
     const parsed = parseAwsCli(fixCommand(fix));
+    expect(parseAwsCli(fixCommand(fix, 'eu-west-2')).options['--region']).toEqual(['eu-west-2']);
     expect(parsed.subcommand).toBe(subcommand);
     expect(parsed.options).toEqual(options);
   });
@@ -129,5 +161,87 @@ describe('remediation commands', () => {
       ),
     ).toThrow(/rule number/);
     expect(() => parseShorthand('IpProtocol=tcp,UserIdGroupPairs=[{GroupId=sg-1}')).toThrow();
+  });
+});
+
+describe('one fix for a group of paths', () => {
+  it('aggregates sibling CIDRs exactly and leaves the rest', () => {
+    expect(aggregate(['10.0.2.0/24', '10.0.3.0/24', '10.0.1.0/24'])).toEqual(['10.0.1.0/24', '10.0.2.0/23']);
+    expect(aggregate(['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24'])).toEqual(['10.0.0.0/22']);
+    expect(aggregate(['10.0.1.0/24', '10.0.1.12/32'])).toEqual(['10.0.1.0/24']);
+    expect(aggregate(['10.0.1.0/24', 'fd00::/64'])).toEqual(['10.0.1.0/24', 'fd00::/64']);
+  });
+
+  it('closes a gap between ranges only where every gap port is requested', () => {
+    const requested = [{ from: 2223, to: 2225 }];
+    expect(
+      closeGaps(
+        [
+          { from: 2225, to: 2225 },
+          { from: 2223, to: 2223 },
+        ],
+        requested,
+      ),
+    ).toEqual([{ from: 2223, to: 2225 }]);
+    expect(
+      closeGaps(
+        [
+          { from: 2223, to: 2223 },
+          { from: 2225, to: 2225 },
+        ],
+        [{ from: 2223, to: 2223 }],
+      ),
+    ).toEqual([
+      { from: 2223, to: 2223 },
+      { from: 2225, to: 2225 },
+    ]);
+  });
+
+  it('widens per-HSM NACL fixes to the HSM subnets, numbered below every per-path number', () => {
+    const nacl = {
+      id: 'acl-1',
+      vpcId: 'vpc-1',
+      isDefault: false,
+      subnetIds: ['subnet-c'],
+      entries: [
+        {
+          ruleNumber: 100,
+          egress: false,
+          allow: false,
+          protocol: '-1',
+          from: null,
+          to: null,
+          cidr: parseCidr('0.0.0.0/0')!,
+        },
+      ],
+    };
+    const perPath = (ip: string, n: number): Fix => ({
+      kind: 'nacl-entry',
+      naclId: 'acl-1',
+      egress: false,
+      cidr: `${ip}/32`,
+      entries: [{ ruleNumber: n, range: { from: 32768, to: 60999 } }],
+    });
+    const fixes = groupFixes([perPath('10.0.1.12', 99), perPath('10.0.2.12', 98), perPath('10.0.3.12', 97)], {
+      widen: new Map([
+        ['10.0.1.12/32', ['10.0.1.0/24']],
+        ['10.0.2.12/32', ['10.0.2.0/24']],
+        ['10.0.3.12/32', ['10.0.3.0/24']],
+      ]),
+      requested: [{ from: 32768, to: 60999 }],
+      nacls: [nacl as never],
+    });
+    expect(fixes).toEqual([
+      {
+        ...perPath('10.0.1.12', 0),
+        cidr: '10.0.1.0/24',
+        entries: [{ ruleNumber: 97, range: { from: 32768, to: 60999 } }],
+      },
+      {
+        ...perPath('10.0.1.12', 0),
+        cidr: '10.0.2.0/23',
+        entries: [{ ruleNumber: 96, range: { from: 32768, to: 60999 } }],
+      },
+    ]);
   });
 });

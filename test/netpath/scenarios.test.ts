@@ -2,8 +2,10 @@
 // components must be those written in the scenario, and every remediation must parse back.
 import { describe, expect, it } from 'vitest';
 import { PROBES } from '../../probes/index.js';
+import { COMPONENT_FINDING } from '../../probes/network-path.js';
 import { analyzeSnapshot } from '../../src/diagnosis/analyze.js';
 import { reportSchema } from '../support/report-contract.js';
+import { applyFix } from './apply-fix.js';
 import { parseAwsCli } from './aws-cli-parse.js';
 import { netpathScenarios, staticSettings } from './support.js';
 
@@ -36,6 +38,7 @@ describe('netpath scenarios through analyze', () => {
       for (const [id, status] of Object.entries(want.findings ?? {})) {
         expect(d.report.findings.find((f) => f.id === id)?.status, id).toBe(status);
       }
+      await expectFixesWork(scenario.snapshot, d.report);
       if (want.ephemeralOverride) {
         const [from, to] = want.ephemeralOverride.range.split('-').map(Number) as [number, number];
         const again = await analyzeSnapshot(scenario.snapshot, settings(), PROBES, {
@@ -48,3 +51,36 @@ describe('netpath scenarios through analyze', () => {
     });
   }
 });
+
+const FINDING_COMPONENT = new Map<string, string>(
+  Object.entries(COMPONENT_FINDING).map(([c, id]) => [id, c]),
+);
+
+/**
+ * Exactness of the remediations: with every fix of the failing path findings applied to the EC2
+ * answers (as EC2 would apply them), the components they fix block no path any more, and nothing
+ * that was reachable stops being so.
+ */
+async function expectFixesWork(
+  snapshot: Parameters<typeof analyzeSnapshot>[0],
+  report: Awaited<ReturnType<typeof analyzeSnapshot>>['report'],
+) {
+  const fixed = structuredClone(snapshot);
+  const components = new Set<string>();
+  for (const f of report.findings) {
+    const component = FINDING_COMPONENT.get(f.id);
+    if (f.status !== 'fail' || !component || !f.remediation) continue;
+    const applied = f.remediation.split(' && ').map((c) => applyFix(fixed.aws as never, parseAwsCli(c)));
+    if (applied.every(Boolean)) components.add(component);
+  }
+  if (components.size === 0) return;
+  const again = await analyzeSnapshot(fixed, settings(), PROBES);
+  for (const p of again.report.paths) {
+    const before = report.paths.find(
+      (b) => b.eniIp === p.eniIp && b.port === p.port && b.clientEni === p.clientEni,
+    );
+    const still = (p.static?.blockedBy ?? []).filter((b) => components.has(b.component));
+    expect(still, `${p.clientEni} → ${p.eniIp}:${p.port} after the fixes`).toEqual([]);
+    if (before?.static?.verdict === 'reachable') expect(p.static?.verdict).toBe('reachable');
+  }
+}
