@@ -56,6 +56,13 @@ describe('hsmwatch demo', () => {
     expect(r.stdout).not.toContain('\x1b['); // not a terminal: no colour
   });
 
+  it('lists the passing checks with --verbose', async () => {
+    const r = await runCli(['demo', '--verbose']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\nPASS \(\d+\)\n✓ discovery\.imds /);
+    expect(r.stdout).not.toContain('(--verbose lists the passes)');
+  });
+
   it('lists its scenarios and rejects an unknown one', async () => {
     const list = await runCli(['demo', '--list']);
     expect(list.stdout).toMatch(/^healthy\s+three HSMs/m);
