@@ -13,6 +13,8 @@ import { type AwsFailure, classifyAwsError, describeFailure } from '../src/aws/e
 import type { Identity } from '../src/core/facts.js';
 import { finding } from '../src/core/findings.js';
 import { defineProbe, type ProbeFinding, type ProbeOutcome } from '../src/core/probe.js';
+import { awsCallDeadlineMs } from '../src/discovery/deadlines.js';
+import { rememberSecrets } from '../src/util/redact.js';
 import { declareCredentialsMetrics } from './support/tls-metrics.js';
 
 type Id = 'credentials.identity' | 'credentials.expiry';
@@ -30,7 +32,7 @@ export const credentials = defineProbe({
     },
     'credentials.expiry': { summary: 'Temporary credentials are not about to expire.' },
   },
-  deadlineMs: (settings) => settings.aws.timeoutMs * (settings.aws.maxAttempts + 1) + 1000,
+  deadlineMs: (settings) => awsCallDeadlineMs(settings) + 1000,
   declareMetrics: (m) => declareCredentialsMetrics(m),
   async run(ctx): Promise<ProbeOutcome<Id, 'identity'>> {
     const { settings, env } = ctx;
@@ -46,8 +48,10 @@ export const credentials = defineProbe({
       ...(env.credentials ? { credentials: env.credentials } : {}),
     });
     try {
-      const out = await client.send(new GetCallerIdentityCommand({}), { abortSignal: ctx.signal });
+      // Resolved first, so that whatever the call's answer echoes of them is never shown.
       const creds = await client.config.credentials();
+      rememberSecrets(creds.accessKeyId, creds.secretAccessKey, creds.sessionToken);
+      const out = await client.send(new GetCallerIdentityCommand({}), { abortSignal: ctx.signal });
       return identified(asked, out, creds, Date.now());
     } catch (e) {
       return rejected(asked, classifyAwsError(e));
@@ -192,7 +196,9 @@ function rejected({ src, endpoint, missing }: Asked, f: AwsFailure): ProbeOutcom
         ? 'attach an instance profile role to the instance, or set AWS_PROFILE / AWS_ACCESS_KEY_ID'
         : f.kind === 'denied'
           ? 'the credentials are invalid or expired (InvalidClientTokenId, ExpiredToken, SignatureDoesNotMatch: also check the clock)'
-          : 'check the connectivity to the STS endpoint (see the TLS findings)',
+          : f.kind === 'garbage'
+            ? `something that is not STS answers at ${endpoint}: check endpoints.sts / AWS_ENDPOINT_URL_STS and any proxy or captive portal on the way`
+            : 'check the connectivity to the STS endpoint (see the TLS findings)',
     ),
   ];
   return { findings, facts: { identity } };

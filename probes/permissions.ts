@@ -3,12 +3,13 @@
 // the others are judged by the outcome of the real call made by discovery or the identity check.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { makeEc2Client } from '../src/aws/clients.js';
-import { classifyAwsError } from '../src/aws/errors.js';
+import { classifyAwsError, describeFailure } from '../src/aws/errors.js';
 import { type DryRunOperation, OPERATIONS, type Operation } from '../src/aws/operations.js';
 import type { Environment } from '../src/core/environment.js';
 import type { Identity } from '../src/core/facts.js';
 import { finding } from '../src/core/findings.js';
 import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
+import { awsCallDeadlineMs } from '../src/discovery/deadlines.js';
 import { mapLimit } from '../src/util/concurrency.js';
 
 type Id = 'permissions.action';
@@ -53,6 +54,7 @@ async function byDryRun(
   signal: AbortSignal,
 ): Promise<Verdict> {
   try {
+    // Only a well-formed answer of the operation gets here (src/aws/decode.ts): garbage is an error.
     await requests[name](ec2, signal);
     return { verdict: 'allowed', how: 'DryRun (the endpoint ran the request)' };
   } catch (e) {
@@ -60,7 +62,7 @@ async function byDryRun(
     if (f.code === 'DryRunOperation') return { verdict: 'allowed', how: 'DryRun', code: f.code };
     if (f.code === 'UnauthorizedOperation' || f.code === 'AccessDenied')
       return { verdict: 'denied', how: 'DryRun', code: f.code };
-    return { verdict: 'unknown', how: `DryRun: ${f.kind}`, code: f.code };
+    return { verdict: 'unknown', how: `DryRun: ${describeFailure(f)}`, code: f.code };
   }
 }
 
@@ -121,7 +123,7 @@ export const permissions = defineProbe({
       summary: 'A read-only IAM action hsmwatch needs is allowed (DryRun or the real call).',
     },
   },
-  deadlineMs: (settings) => settings.aws.timeoutMs * (settings.aws.maxAttempts + 1) + 2000,
+  deadlineMs: (settings) => awsCallDeadlineMs(settings) + 2000,
   async run(ctx): Promise<{ findings: ProbeFinding<Id>[] }> {
     const { settings, env } = ctx;
     const requests = dryRunRequests(await import('@aws-sdk/client-ec2'));
@@ -133,7 +135,8 @@ export const permissions = defineProbe({
     const identity = ctx.facts.identity;
     const noCredentials = identity?.ok === false && identity.kind === 'credentials';
     try {
-      const verdicts = await mapLimit(OPERATIONS, 4, async (op) =>
+      // All DryRuns at once: each is one small request, and the probe's deadline is one call's.
+      const verdicts = await mapLimit(OPERATIONS, OPERATIONS.length, async (op) =>
         isDryRun(op) ? await byDryRun(requests, ec2, op.name, ctx.signal) : byRealCall(op, env, identity),
       );
       return { findings: OPERATIONS.map((op, i) => verdictFinding(op, verdicts[i]!, noCredentials)) };

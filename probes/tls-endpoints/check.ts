@@ -3,14 +3,26 @@
 // verdicts (verdicts.ts) turn them into findings. Produces the report's endpoint record and the
 // findings, as values; never throws on a bad peer.
 import { isIP } from 'node:net';
+import { DEFAULT_MIN_VERSION } from 'node:tls';
 import type { EndpointRecord, Finding } from '../../src/model/index.js';
 import { resolveHost } from '../../src/net/dns.js';
 import { type ProxyConfig, proxyFor } from '../../src/net/proxy.js';
 import { probeHandshake } from '../../src/prober/client.js';
 import { analyseChain, type ChainAnalysis, isAwsName } from '../../src/tls/certificate.js';
 import { type CheckOptions, type EndpointTarget, targetName } from '../../src/tls/endpoint-set.js';
-import { type Enumeration, enumerate } from '../../src/tls/enumerate.js';
-import type { HandshakeResult, HandshakeSuccess } from '../../src/tls/handshake.js';
+import {
+  type Enumeration,
+  enumerate,
+  LEGACY_CIPHERS,
+  type TlsVersion,
+  VERSIONS,
+} from '../../src/tls/enumerate.js';
+import type {
+  HandshakeFailure,
+  HandshakeOptions,
+  HandshakeResult,
+  HandshakeSuccess,
+} from '../../src/tls/handshake.js';
 import type { TlsFindingId } from './findings.js';
 import {
   certificateVerdict,
@@ -18,6 +30,8 @@ import {
   enumerationVerdicts,
   handshakeFailureVerdict,
   interceptionVerdict,
+  legacyHandshakeVerdict,
+  legacyProtocolVerdict,
   negotiationVerdicts,
   proxyVerdict,
   r1,
@@ -58,6 +72,11 @@ export async function checkEndpoint(t: EndpointTarget, o: CheckOptions): Promise
   if (proxy) findings.push(proxyVerdict(s, proxy, negotiation));
 
   if (!negotiation.ok) {
+    const legacy = legacyOnly(negotiation, enumeration);
+    if (legacy) {
+      await legacyVerdicts(s, legacy, enumeration, negotiation, connectHost, proxy, o, out);
+      return out;
+    }
     const partial = negotiation.chain.length
       ? analyseChain(negotiation.chain, {
           hostname: bareHost(t),
@@ -90,16 +109,16 @@ export async function checkEndpoint(t: EndpointTarget, o: CheckOptions): Promise
 /** The name without IPv6 brackets: what the certificate must match, and the SNI unless an address. */
 const bareHost = (t: EndpointTarget) => t.host.replace(/^\[|\]$/g, '');
 
-/** The handshake with the host's defaults and, alongside, the version and suite enumeration. */
-async function negotiate(
+/** Where and how every handshake with the endpoint connects. */
+function handshakeBase(
   t: EndpointTarget,
   connectHost: string,
   proxy: ProxyConfig | null,
   o: CheckOptions,
-): Promise<{ negotiation: HandshakeResult; enumeration: Enumeration }> {
+): HandshakeOptions {
   const bare = bareHost(t);
   const servername = isIP(bare) ? undefined : bare;
-  const base = {
+  return {
     host: connectHost,
     port: t.port,
     ...(servername ? { servername } : {}),
@@ -108,6 +127,69 @@ async function negotiate(
     ...(o.ca ? { ca: o.ca } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   };
+}
+
+/**
+ * The default handshake failed in TLS, yet forced handshakes were accepted, every one below this
+ * host's default minimum (TLS 1.2 unless Node was started otherwise): a TLS 1.0/1.1-only peer. The
+ * versions it accepts, oldest first; null for any other failure.
+ */
+function legacyOnly(n: HandshakeFailure, e: Enumeration): TlsVersion[] | null {
+  if (n.stage !== 'tls' || e.acceptedVersions.length === 0) return null;
+  const min = VERSIONS.indexOf(DEFAULT_MIN_VERSION as TlsVersion);
+  return min > 0 && e.acceptedVersions.every((v) => VERSIONS.indexOf(v) < min) ? e.acceptedVersions : null;
+}
+
+/**
+ * A TLS 1.0/1.1-only endpoint: the handshake, protocol and version verdicts say so, and one completed
+ * handshake at its newest version (as the enumeration offered it) shows the chain it presents.
+ */
+async function legacyVerdicts(
+  s: Subject,
+  accepted: TlsVersion[],
+  enumeration: Enumeration,
+  negotiation: HandshakeFailure,
+  connectHost: string,
+  proxy: ProxyConfig | null,
+  o: CheckOptions,
+  out: EndpointCheck,
+): Promise<void> {
+  const { t } = s;
+  const newest = accepted[accepted.length - 1]!;
+  const shown = await probeHandshake({
+    ...handshakeBase(t, connectHost, proxy, o),
+    minVersion: newest,
+    maxVersion: newest,
+    ciphers: LEGACY_CIPHERS,
+  });
+  out.findings.push(
+    legacyHandshakeVerdict(s, negotiation, accepted, DEFAULT_MIN_VERSION),
+    legacyProtocolVerdict(s, newest, enumeration, shown.ok ? shown : null),
+    ...enumerationVerdicts(s, enumeration),
+  );
+  if (!shown.ok) return;
+  const chain = analyseChain(shown.chain, {
+    hostname: bareHost(t),
+    awsEndpoint: s.aws,
+    ...(o.extraAwsRoots ? { extraAwsRoots: o.extraAwsRoots } : {}),
+    ...(o.now ? { now: o.now } : {}),
+  });
+  out.chain = chain;
+  out.record.certificate = certificateRecord(shown, chain);
+  out.findings.push(
+    certificateVerdict(s, shown, chain, o.warnDays),
+    interceptionVerdict(s, shown, chain, proxy),
+  );
+}
+
+/** The handshake with the host's defaults and, alongside, the version and suite enumeration. */
+async function negotiate(
+  t: EndpointTarget,
+  connectHost: string,
+  proxy: ProxyConfig | null,
+  o: CheckOptions,
+): Promise<{ negotiation: HandshakeResult; enumeration: Enumeration }> {
+  const base = handshakeBase(t, connectHost, proxy, o);
   const negotiating = probeHandshake({ ...base, alpn: ['h2', 'http/1.1'] });
   const [negotiation, enumeration] = await Promise.all([
     negotiating,

@@ -6,7 +6,7 @@ import type { DnsResult } from '../../src/net/dns.js';
 import type { ProxyConfig } from '../../src/net/proxy.js';
 import type { ChainAnalysis } from '../../src/tls/certificate.js';
 import type { EndpointTarget } from '../../src/tls/endpoint-set.js';
-import type { Enumeration } from '../../src/tls/enumerate.js';
+import type { Enumeration, TlsVersion } from '../../src/tls/enumerate.js';
 import type { HandshakeFailure, HandshakeSuccess } from '../../src/tls/handshake.js';
 import { phasesOf } from '../support/tls-metrics.js';
 
@@ -99,6 +99,71 @@ function handshakeFailureMessage(n: HandshakeFailure): string {
   return `TLS handshake failed: ${n.code} (${n.message})`;
 }
 
+/** AWS API endpoints accept TLS 1.2 and later only, since June 2023. */
+export const AWS_TLS_MINIMUM =
+  'AWS API endpoints require TLS 1.2 or later (https://aws.amazon.com/blogs/security/tls-1-2-required-for-aws-endpoints/)';
+
+const LEGACY_FIX =
+  'enable TLS 1.2 and 1.3 on the server or proxy that terminates TLS there (TLS 1.0 and 1.1 are deprecated, RFC 8996); do not lower the client minimum';
+
+/**
+ * The default handshake failed because the endpoint accepts only versions this host's TLS stack (and
+ * the AWS SDK on it) refuses by default: a TLS 1.0/1.1-only server or middlebox.
+ */
+export function legacyHandshakeVerdict(
+  { target, aws }: Subject,
+  n: HandshakeFailure,
+  accepted: readonly TlsVersion[],
+  defaultMin: string,
+): Finding<'tls.handshake'> {
+  return finding(
+    'tls.handshake',
+    'fail',
+    target,
+    `no TLS version in common with this host's defaults: the endpoint accepts only ${accepted.join(' and ')}, this host offers ${defaultMin} and later, so the AWS SDK cannot connect${aws ? `; ${AWS_TLS_MINIMUM}, so what answers here is not the AWS endpoint (an old proxy or middlebox)` : ''}`,
+    {
+      stage: n.stage,
+      code: n.code,
+      acceptedVersions: accepted,
+      defaultMinVersion: defaultMin,
+      elapsedMs: r1(n.elapsedMs),
+    },
+    LEGACY_FIX,
+  );
+}
+
+/**
+ * The newest version a TLS 1.0/1.1-only endpoint accepts; `shown`: the handshake completed at that
+ * version, when it did (its suite, key exchange and time).
+ */
+export function legacyProtocolVerdict(
+  { target }: Subject,
+  newest: TlsVersion,
+  e: Enumeration,
+  shown: HandshakeSuccess | null,
+): Finding<'tls.protocol'> {
+  const cipher = shown?.cipher ?? e.probes.find((p) => p.version === newest && p.accepted)?.detail ?? null;
+  return finding(
+    'tls.protocol',
+    'fail',
+    target,
+    `the newest protocol the endpoint accepts is ${newest}${cipher ? ` (with ${cipher})` : ''}: below TLS 1.2, which AWS requires`,
+    {
+      protocol: newest,
+      cipher,
+      ...(shown
+        ? {
+            keyExchange: shown.keyExchange.name,
+            forwardSecrecy: shown.forwardSecrecy,
+            handshakeMs: r1(shown.handshakeMs),
+          }
+        : {}),
+      acceptedVersions: e.acceptedVersions,
+    },
+    `${LEGACY_FIX}; ${AWS_TLS_MINIMUM}`,
+  );
+}
+
 /** The handshake with the host's defaults: it completed, with which protocol and key exchange. */
 export function negotiationVerdicts(
   s: Subject,
@@ -143,7 +208,7 @@ function protocolVerdict(
     target,
     `negotiated ${p}: below TLS 1.2, which AWS requires`,
     evidence,
-    'enable TLS 1.2 and 1.3 on this host (and on any proxy in the path); AWS rejects older protocols',
+    `enable TLS 1.2 and 1.3 on this host (and on any proxy in the path); ${AWS_TLS_MINIMUM}`,
   );
 }
 

@@ -8,6 +8,7 @@ import type { Settings } from '../config/settings.js';
 import type { Environment } from '../core/environment.js';
 import type { Facts } from '../core/facts.js';
 import type { ProbeDefinition, ProbeOutcome } from '../core/probe.js';
+import { discoveryDeadlineMs } from '../discovery/deadlines.js';
 import { environmentFromWire, environmentToWire, type WireEnvironment } from '../discovery/wire.js';
 import { redact } from '../util/redact.js';
 import type { Logger } from './log.js';
@@ -34,8 +35,6 @@ export interface AwsTaskDebug {
 
 /** Starting Node and loading the SDK, on top of the work's own deadline. */
 export const AWS_PROCESS_STARTUP_MS = 5000;
-/** Discovery's own calls have deadlines; this bounds the whole of it. */
-const DISCOVERY_DEADLINE_MS = 120_000;
 const STDERR_LIMIT = 8192;
 
 export interface AwsProcessOptions {
@@ -51,7 +50,8 @@ export class AwsProcess {
 
   async discover(settings: Settings, signal: AbortSignal): Promise<Environment> {
     const reply = await this.call(
-      { task: 'discovery', settings, deadlineMs: DISCOVERY_DEADLINE_MS },
+      // Discovery's own steps have deadlines (src/discovery/index.ts): their sum bounds the whole.
+      { task: 'discovery', settings, deadlineMs: discoveryDeadlineMs(settings) },
       'discovery',
       signal,
     );

@@ -1,6 +1,9 @@
 // Structured logs on stdout: one JSON object per line (time, level, msg, fields), logfmt
 // (`time=… level=info msg="…" key=value`, as Prometheus exporters write it), or a readable line
-// when stdout is a terminal. Fields are the caller's: never pass a secret.
+// when stdout is a terminal. Fields are the caller's: never pass a secret; each line is redacted
+// anyway (src/util/redact.ts), whatever its fields carry (an AWS error echoing a signing header).
+import { redact } from '../util/redact.js';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -29,20 +32,21 @@ export function makeLogger(o: LoggerOptions = {}): Logger {
   const now = o.now ?? (() => new Date());
   const write = (level: Level, msg: string, fields: Fields = {}) => {
     if (ORDER[level] < min) return;
+    out.write(redact(line(level, msg, fields)));
+  };
+  const line = (level: Level, msg: string, fields: Fields): string => {
     const time = now().toISOString();
-    if (format === 'json') {
-      out.write(`${JSON.stringify({ time, level, msg, ...fields }, replacer)}\n`);
-    } else if (format === 'logfmt') {
+    if (format === 'json') return `${JSON.stringify({ time, level, msg, ...fields }, replacer)}\n`;
+    if (format === 'logfmt') {
       const pairs = Object.entries({ time, level, msg, ...fields }).map(
         ([k, v]) => `${logfmtKey(k)}=${logfmtValue(v)}`,
       );
-      out.write(`${pairs.join(' ')}\n`);
-    } else {
-      const rest = Object.entries(fields)
-        .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v, replacer)}`)
-        .join(' ');
-      out.write(`${time.slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? `  ${rest}` : ''}\n`);
+      return `${pairs.join(' ')}\n`;
     }
+    const rest = Object.entries(fields)
+      .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v, replacer)}`)
+      .join(' ');
+    return `${time.slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${msg}${rest ? `  ${rest}` : ''}\n`;
   };
   return {
     debug: (m, f) => write('debug', m, f),

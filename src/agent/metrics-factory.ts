@@ -2,11 +2,16 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { MetricsFactory } from '../core/metrics.js';
 
-export function metricsFactory(registry: Registry): MetricsFactory {
+/** `created` collects every metric made, so its owner can clear them (a probe deselected by a reload). */
+export function metricsFactory(registry: Registry, created?: Array<{ reset(): void }>): MetricsFactory {
   const registers = [registry];
+  const keep = <M extends { reset(): void }>(m: M): M => {
+    created?.push(m);
+    return m;
+  };
   return {
-    gauge: (config) => new Gauge({ ...config, registers }),
-    counter: (config) => new Counter({ ...config, registers }),
-    histogram: (config) => new Histogram({ ...config, registers }),
+    gauge: (config) => keep(new Gauge({ ...config, registers })),
+    counter: (config) => keep(new Counter({ ...config, registers })),
+    histogram: (config) => keep(new Histogram({ ...config, registers })),
   };
 }

@@ -10,6 +10,8 @@ import type { ProbeRun } from '../core/runner.js';
 import type { Finding } from '../model/index.js';
 import { metricsFactory } from './metrics-factory.js';
 
+const RUN_RESULTS: readonly ProbeRun['result'][] = ['ok', 'timeout', 'error', 'skipped'];
+
 export interface AgentMetricsOptions {
   version: string;
   /** The git commit of the build, as `revision` (Prometheus' own build_info spelling). */
@@ -39,6 +41,8 @@ export class AgentMetrics {
   /** Bumped on every change of the results registry: a rendered exposition is reused until then. */
   version = 0;
   private readonly updaters = new Map<string, MetricsUpdater>();
+  /** Each probe's own metrics, by probe id: cleared when a reload deselects the probe. */
+  private readonly ownMetrics = new Map<string, Array<{ reset(): void }>>();
   // prom-client types a registry by its content type; this one switches per request (render()).
   private readonly results = this.registry as unknown as Registry;
 
@@ -89,7 +93,7 @@ export class AgentMetrics {
   });
   private readonly apiErrors = new Counter({
     name: 'cloudhsm_aws_api_errors_total',
-    help: 'AWS API calls that failed, by service, operation and AWS error code.',
+    help: 'AWS API calls that failed (after retries), by service, operation and AWS error code, or the kind of failure when AWS gave none (timeout, network, garbage, credentials).',
     labelNames: ['service', 'operation', 'code'],
     registers: [this.results],
   });
@@ -151,8 +155,22 @@ export class AgentMetrics {
     this.targets.set(0);
     this.findingsMerged.set(0);
     for (const p of o.probes) {
-      const updater = p.declareMetrics?.(metricsFactory(this.results));
+      const own: Array<{ reset(): void }> = [];
+      const updater = p.declareMetrics?.(metricsFactory(this.results, own));
       if (updater) this.updaters.set(p.id, updater);
+      this.ownMetrics.set(p.id, own);
+    }
+  }
+
+  /** Probes no longer selected (a reload) lose every series: the shared per-probe ones and their own. */
+  retainProbes(ids: ReadonlySet<string>): void {
+    this.version++;
+    for (const [id, own] of this.ownMetrics) {
+      if (ids.has(id)) continue;
+      for (const m of own) m.reset();
+      for (const g of [this.lastRun, this.duration, this.success]) g.remove({ probe: id });
+      for (const result of RUN_RESULTS) this.runs.remove({ probe: id, result });
+      this.awsPeak.remove({ task: id });
     }
   }
 
@@ -164,6 +182,7 @@ export class AgentMetrics {
     this.duration.set(labels, run.durationMs / 1000);
     this.success.set(labels, run.result === 'ok' ? 1 : 0);
     this.runs.inc({ probe: run.probe, result: run.result });
+    for (const e of run.outcome.awsApiErrors ?? []) this.awsApiError(e.service, e.operation, e.code);
     // A timed-out or crashed run tells nothing about the targets: the probe's metrics keep the last
     // known values (cloudhsm_probe_success says why they are old). A skipped run has no targets.
     if (run.result === 'ok' || run.result === 'skipped') {
@@ -195,9 +214,20 @@ export class AgentMetrics {
     this.findingsMerged.set(merged);
   }
 
+  // AWS error codes are a bounded set, but an endpoint that is not AWS can send any: past this many
+  // distinct codes, a new one is counted as `other`.
+  private readonly apiErrorCodes = new Set<string>();
+  private static readonly MAX_API_ERROR_CODES = 50;
+
+  /** A failed AWS call (discovery's, or a probe's in the AWS process): code is an AWS code or a kind. */
   awsApiError(service: string, operation: string, code: string): void {
     this.version++;
-    this.apiErrors.inc({ service, operation, code: code.slice(0, 64) });
+    let c = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/.test(code) ? code : 'other';
+    if (!this.apiErrorCodes.has(c)) {
+      if (this.apiErrorCodes.size >= AgentMetrics.MAX_API_ERROR_CODES) c = 'other';
+      else this.apiErrorCodes.add(c);
+    }
+    this.apiErrors.inc({ service, operation, code: c });
   }
 
   observeDiscovery(

@@ -81,13 +81,21 @@ export class Scheduler {
     this.settings = settings;
     this.probes = probes;
     const ids = new Set(probes.map((p) => p.id));
-    for (const [id, t] of this.tasks) if (t.probe && !ids.has(id)) this.tasks.delete(id);
+    for (const [id, t] of this.tasks) {
+      if (!t.probe || ids.has(id)) continue;
+      // Deselected: a run in flight is stopped, and its result dropped when it returns (runOne).
+      t.controller?.abort(new Error('probe deselected by a configuration reload'));
+      this.tasks.delete(id);
+    }
     for (const p of probes) if (!this.tasks.has(p.id)) this.tasks.set(p.id, this.newTask(p.id, p));
     for (const t of this.tasks.values()) {
       t.intervalMs = intervalFor(settings, t.id, t.probe);
       t.nextDue = Math.min(t.nextDue, this.clock.now() + t.intervalMs);
     }
+    // Their results, findings and every series of theirs go now, not at some later run.
     this.o.state.retainProbes(ids);
+    this.o.metrics.retainProbes(ids);
+    this.o.metrics.setFindings(this.o.state.findings());
     this.tasks.get(DISCOVERY_TASK)!.nextDue = this.clock.now();
     this.checkReady();
     this.tick();
@@ -140,7 +148,8 @@ export class Scheduler {
         continue;
       }
       if (!this.o.state.env) continue; // probes start after the first discovery
-      if (this.runningProbes() >= this.settings.agent.maxConcurrentProbes) break;
+      // `continue`, not `break`: the bound holds back probes only, never a due discovery after them.
+      if (this.runningProbes() >= this.settings.agent.maxConcurrentProbes) continue;
       // A probe that consumes others' facts waits for their producers to have run and not be mid-run.
       const deps = producersOf(t.probe, this.probes).map((p) => p.id);
       if (deps.some((a) => this.tasks.get(a)?.running || !this.o.state.runs.has(a))) continue;
@@ -174,6 +183,7 @@ export class Scheduler {
     for (const [id, r] of this.o.state.runs) earlier.set(id, r.outcome);
     const run: ProbeRun = await runProbe(probe, env, earlier, t.controller!.signal);
     if (this.stopped && t.controller?.signal.aborted) return; // cut short by shutdown: not a result
+    if (this.tasks.get(t.id) !== t) return; // deselected by a reload meanwhile: no longer wanted
     this.o.state.setRun(run);
     this.o.metrics.observeRun(run, env);
     this.o.metrics.setFindings(this.o.state.findings());

@@ -1,5 +1,6 @@
 // The agent's HTTP(S) server: /metrics, /report, the status page, /-/healthy and /-/ready. Every
-// answer comes from results in memory: a request never runs a probe.
+// answer comes from results in memory: a request never runs a probe. Every body is redacted
+// (src/util/redact.ts) once per rendering: the results may carry text an AWS endpoint answered.
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -10,6 +11,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { redact } from '../util/redact.js';
 import type { Logger } from './log.js';
 import type { AgentMetrics } from './metrics.js';
 import type { AgentState } from './state.js';
@@ -66,6 +68,8 @@ export class AgentServer {
   private web: WebConfig;
   private auth: BasicAuth;
   private readonly cache = new Map<string, { at: number; version: number; body: Promise<Exposition> }>();
+  /** The last /report JSON and its redacted copy: redacted again only when the report changed. */
+  private report: { json: string; safe: string } | null = null;
   /** Changed by a reload. */
   telemetryPath: string;
 
@@ -88,9 +92,13 @@ export class AgentServer {
       });
     };
     const t = this.web.tls;
+    // headersTimeout and requestTimeout are enforced by a sweep every connectionsCheckingInterval
+    // (30 s by default): a slowloris client would be held three times longer than headersTimeout says.
+    const sweep = { connectionsCheckingInterval: 1000 };
     const server = t
       ? createHttpsServer(
           {
+            ...sweep,
             cert: t.cert,
             key: t.key,
             ...(t.ca ? { ca: t.ca } : {}),
@@ -101,7 +109,7 @@ export class AgentServer {
           },
           handler,
         )
-      : createHttpServer(handler);
+      : createHttpServer(sweep, handler);
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
@@ -176,7 +184,7 @@ export class AgentServer {
       case '/report': {
         const r = state.report();
         if (!r) this.send(req, res, 503, 'application/json', '{"error":"discovery has not finished yet"}\n');
-        else this.send(req, res, 200, 'application/json; charset=utf-8', r.json);
+        else this.send(req, res, 200, 'application/json; charset=utf-8', this.safeReport(r.json));
         return;
       }
       case '/':
@@ -220,12 +228,19 @@ export class AgentServer {
     }
   }
 
+  private safeReport(json: string): string {
+    if (this.report?.json !== json) this.report = { json, safe: redact(json) };
+    return this.report.safe;
+  }
+
   private statusPage(): string {
-    return renderStatusPage(this.o.state, {
-      version: this.o.version,
-      refreshSeconds: 15,
-      telemetryPath: this.telemetryPath,
-    });
+    return redact(
+      renderStatusPage(this.o.state, {
+        version: this.o.version,
+        refreshSeconds: 15,
+        telemetryPath: this.telemetryPath,
+      }),
+    );
   }
 
   /**
@@ -253,7 +268,7 @@ export class AgentServer {
     const version = which === 'results' ? this.o.metrics.version : -1;
     const hit = this.cache.get(key);
     if (hit && (now - hit.at < ttl || (which === 'results' && hit.version === version))) return hit.body;
-    const body = this.o.metrics.render(which, open).then((r) => compressed(r.contentType, r.body));
+    const body = this.o.metrics.render(which, open).then((r) => compressed(r.contentType, redact(r.body)));
     this.cache.set(key, { at: now, version, body });
     body.catch(() => this.cache.delete(key));
     return body;

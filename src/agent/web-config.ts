@@ -1,13 +1,14 @@
 // --web.config.file in the Prometheus exporter-toolkit format: TLS (certificate, key, client CA) and
 // basic auth users with bcrypt hashes. A bad file stops the agent from starting, with the field path.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createSecureContext, type SecureVersion } from 'node:tls';
 import bcrypt from 'bcryptjs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { describeIssues, formatPath, problemLines } from '../config/issues.js';
 import { ConfigError } from '../config/settings.js';
+import { parseYaml } from '../config/yaml.js';
+import { readBounded, readBoundedText } from '../util/files.js';
 
 const TLS_VERSIONS: Record<string, SecureVersion> = {
   TLS10: 'TLSv1',
@@ -24,7 +25,40 @@ const CLIENT_AUTH = [
   'RequireAndVerifyClientCert',
 ] as const;
 
-const BCRYPT = /^\$2[aby]?\$\d{2}\$[./A-Za-z0-9]{53}$/;
+// Modular crypt format: $2a$ / $2b$ / $2y$ (or the original $2$), two-digit cost, 22 characters of
+// salt and 31 of hash in bcrypt's base64 alphabet: what bcryptjs can verify.
+const BCRYPT = /^\$2[aby]?\$(\d{2})\$[./A-Za-z0-9]{53}$/;
+/**
+ * bcrypt itself takes costs 4–31. Every uncached login is verified on the request path and each step
+ * doubles the work: in bcryptjs (pure JS) cost 10 takes ~75 ms on a 2-core host, 14 ~1.2 s, 15
+ * ~2.5 s, 31 about two days. Above 14 a scrape (Prometheus' default timeout is 10 s) or a status-page
+ * load would stall, and anyone could keep the CPU busy with wrong passwords, so it is refused.
+ */
+export const BCRYPT_MAX_COST = 14;
+const BCRYPT_MIN_COST = 4;
+
+const bcryptHash = z.string().superRefine((h, ctx) => {
+  const m = BCRYPT.exec(h);
+  if (!m) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be a bcrypt hash ($2y$10$ and 53 characters, e.g. from htpasswd -nBC 10), not a plain password',
+    });
+    return;
+  }
+  const cost = Number(m[1]);
+  if (cost < BCRYPT_MIN_COST || cost > 31)
+    ctx.addIssue({ code: 'custom', message: `bcrypt cost ${cost} is outside bcrypt's range 4-31` });
+  else if (cost > BCRYPT_MAX_COST)
+    ctx.addIssue({
+      code: 'custom',
+      message: `bcrypt cost ${cost} is above ${BCRYPT_MAX_COST}: each login check would take seconds of CPU (the work doubles per step); hash again with htpasswd -nBC 10`,
+    });
+});
+
+/** A web config and the files it names are small; the bound keeps /dev/zero given by mistake harmless. */
+const MAX_FILE_BYTES = 1024 * 1024;
 
 const schema = z.strictObject({
   tls_server_config: z
@@ -48,12 +82,7 @@ const schema = z.strictObject({
       headers: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
-  basic_auth_users: z
-    .record(
-      z.string().min(1),
-      z.string().regex(BCRYPT, 'must be a bcrypt hash ($2y$10$...), not a plain password'),
-    )
-    .optional(),
+  basic_auth_users: z.record(z.string().min(1), bcryptHash).optional(),
 });
 
 export interface WebConfig {
@@ -74,43 +103,26 @@ export const EMPTY_WEB_CONFIG: WebConfig = { tls: null, headers: {}, users: new 
 
 export function loadWebConfig(path: string): WebConfig {
   const where = `web config ${path}`;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`${where}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text, { maxAliasCount: 100 }) ?? {};
-  } catch (e) {
-    throw new ConfigError(`${where}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const read = readBoundedText(path, MAX_FILE_BYTES);
+  if (!read.ok) throw new ConfigError(`${where}: cannot read (${read.reason})`);
+  const raw = parseYaml(read.text, where) ?? {};
   const r = schema.safeParse(raw);
   if (!r.success) {
     throw new ConfigError(
-      r.error.issues
-        .map((i) => {
-          const field = i.path.map(String).join('.') || '(top level)';
-          const msg =
-            i.code === 'unrecognized_keys'
-              ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}`
-              : i.message;
-          return `${where}: ${field}: ${msg}`;
-        })
-        .join('\n'),
+      problemLines(
+        describeIssues(r.error.issues, raw).map(
+          (p) => `${where}: ${formatPath(p.path) || '(top level)'}: ${p.message}`,
+        ),
+      ).join('\n'),
     );
   }
   const c = r.data;
   const base = dirname(resolve(path));
   const readPem = (field: string, file: string) => {
-    try {
-      return readFileSync(resolve(base, file));
-    } catch (e) {
-      throw new ConfigError(
-        `${where}: tls_server_config.${field}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? e})`,
-      );
-    }
+    const pem = readBounded(resolve(base, file), MAX_FILE_BYTES);
+    if (!pem.ok)
+      throw new ConfigError(`${where}: tls_server_config.${field}: cannot read ${file} (${pem.reason})`);
+    return pem.data;
   };
   let tls: WebConfig['tls'] = null;
   const t = c.tls_server_config;

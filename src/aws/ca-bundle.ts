@@ -1,9 +1,10 @@
 // The CA bundle for HTTPS to AWS: caBundle (--ca-bundle) or AWS_CA_BUNDLE, as the AWS CLI reads it.
 // An unreadable bundle, or one without a certificate, is a configuration error (exit 2), checked once
 // before anything runs: every AWS call and TLS check would otherwise fail with the same cause.
+
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.js';
+import { readBoundedText } from '../util/files.js';
 
 export interface CaBundleSource {
   path: string;
@@ -20,24 +21,18 @@ export function caBundleSource(
   return null;
 }
 
+const CA_BUNDLE_MAX_BYTES = 16 * 1024 * 1024;
+
 export type CaBundleRead = { ok: true; pem: string } | { ok: false; reason: string };
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** The bundle's text, or why it cannot serve as one (the OS error, or no certificate in it). */
 export function readCaBundle(path: string): CaBundleRead {
-  let pem: string;
-  try {
-    pem = readFileSync(path, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    // "ENOENT: no such file or directory, open '/x'" without the repeated path.
-    const text = (err.message ?? String(e)).replace(/, \w+ '.*'$/, '');
-    return {
-      ok: false,
-      reason: text.startsWith(err.code ?? '\0') ? text : `${err.code ?? 'error'}: ${text}`,
-    };
-  }
+  // Bounded: a bundle is a few hundred KB; `--ca-bundle /dev/zero` must not take the memory.
+  const read = readBoundedText(path, CA_BUNDLE_MAX_BYTES);
+  if (!read.ok) return { ok: false, reason: read.reason };
+  const pem = read.text;
   const blocks = pem.match(PEM_CERT) ?? [];
   // Node accepts a bundle with no certificate in silence, and then every handshake fails to verify.
   const parses = blocks.some((b) => {

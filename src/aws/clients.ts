@@ -1,11 +1,13 @@
 // AWS SDK clients with hsmwatch's deadlines, retries and endpoint overrides.
-import { Agent as HttpsAgent } from 'node:https';
 import type { Service, Settings } from '../config/settings.js';
 import type { StaticCredentials } from '../model/index.js';
 import { proxyFor } from '../net/proxy.js';
+import { addApiErrorRecorder } from './api-errors.js';
 import { requireCaBundle } from './ca-bundle.js';
 import { DEBUG_MIDDLEWARE_OPTIONS, debugMiddleware } from './debug.js';
+import { addDecodingLayer, captureSdkWarnings } from './decode.js';
 import { resolveEndpoint } from './endpoints.js';
+import { BoundedSdkHandler, HttpsAgent } from './http.js';
 import { ProxyTunnelAgent } from './proxy-agent.js';
 
 export type { StaticCredentials };
@@ -26,27 +28,26 @@ function httpsAgentFor(
   endpoint: string | undefined,
   region: string,
   service: Service,
-): { httpsAgent?: HttpsAgent } {
+): HttpsAgent | undefined {
   // The commands check the bundle before they start (exit 2); this is for the file vanishing since.
   const ca = requireCaBundle(settings);
   const url = new URL(endpoint ?? `https://${service}.${region}.amazonaws.com`);
   const proxy = url.protocol === 'https:' ? proxyFor(url.hostname, Number(url.port || 443), settings) : null;
   const options = ca ? { ca } : {};
-  if (proxy)
-    return { httpsAgent: new ProxyTunnelAgent(proxy, Math.min(settings.aws.timeoutMs, 5000), options) };
-  return ca ? { httpsAgent: new HttpsAgent({ keepAlive: true, ...options }) } : {};
+  if (proxy) return new ProxyTunnelAgent(proxy, Math.min(settings.aws.timeoutMs, 5000), options);
+  return ca ? new HttpsAgent({ keepAlive: true, maxSockets: 50, ...options }) : undefined;
 }
 
-async function commonConfig(service: Service, o: AwsClientOptions) {
+function commonConfig(service: Service, o: AwsClientOptions) {
   const endpoint = resolveEndpoint(service, o.settings);
-  const { NodeHttpHandler } = await import('@aws-sdk/node-http-handler');
   return {
     region: o.region,
     maxAttempts: o.settings.aws.maxAttempts,
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: Math.min(o.settings.aws.timeoutMs, 5000),
-      requestTimeout: o.settings.aws.timeoutMs,
-      ...httpsAgentFor(o.settings, endpoint?.url, o.region, service),
+    // aws.timeout bounds each attempt whole, body included (src/aws/http.ts).
+    requestHandler: new BoundedSdkHandler({
+      timeoutMs: o.settings.aws.timeoutMs,
+      connectTimeoutMs: Math.min(o.settings.aws.timeoutMs, 5000),
+      httpsAgent: httpsAgentFor(o.settings, endpoint?.url, o.region, service),
     }),
     ...(endpoint ? { endpoint: endpoint.url } : {}),
     ...(o.credentials ? { credentials: o.credentials } : {}),
@@ -56,28 +57,46 @@ async function commonConfig(service: Service, o: AwsClientOptions) {
 }
 
 interface WithStack {
-  middlewareStack: { add(mw: unknown, options: typeof DEBUG_MIDDLEWARE_OPTIONS): void };
+  // biome-ignore lint/suspicious/noExplicitAny: the SDK's stack is typed per client; ours are generic
+  middlewareStack: { add(mw: any, options: any): void };
 }
 
-/** --debug: every request of the client is recorded (src/aws/debug.ts). */
+/**
+ * Every client decodes through one layer (malformed answers are typed errors) and records its failed
+ * calls for the agent's counter; with --debug every request is logged too (src/aws/debug.ts).
+ */
 function instrumented<C extends WithStack>(client: C, service: Service, settings: Settings): C {
+  addDecodingLayer(client.middlewareStack, service);
+  addApiErrorRecorder(client.middlewareStack, service);
   if (settings.debug) client.middlewareStack.add(debugMiddleware(service), DEBUG_MIDDLEWARE_OPTIONS);
   return client;
+}
+
+let sdkWarningsCaptured = false;
+
+/** Once, with the SDK: its parsers' warnings become the decoding layer's (src/aws/decode.ts). */
+async function loadSdk(): Promise<void> {
+  if (sdkWarningsCaptured) return;
+  captureSdkWarnings((await import('@aws-sdk/smithy-client')).logger);
+  sdkWarningsCaptured = true;
 }
 
 // The SDK is loaded on the first client made: it is most of hsmwatch's start-up time and memory, and
 // `analyze`, `diagnose --hsm-ip` and the usage errors never need it.
 export async function makeCloudHsmClient(o: AwsClientOptions) {
+  await loadSdk();
   const { CloudHSMV2Client } = await import('@aws-sdk/client-cloudhsm-v2');
-  return instrumented(new CloudHSMV2Client(await commonConfig('cloudhsmv2', o)), 'cloudhsmv2', o.settings);
+  return instrumented(new CloudHSMV2Client(commonConfig('cloudhsmv2', o)), 'cloudhsmv2', o.settings);
 }
 
 export async function makeEc2Client(o: AwsClientOptions) {
+  await loadSdk();
   const { EC2Client } = await import('@aws-sdk/client-ec2');
-  return instrumented(new EC2Client(await commonConfig('ec2', o)), 'ec2', o.settings);
+  return instrumented(new EC2Client(commonConfig('ec2', o)), 'ec2', o.settings);
 }
 
 export async function makeStsClient(o: AwsClientOptions) {
+  await loadSdk();
   const { STSClient } = await import('@aws-sdk/client-sts');
-  return instrumented(new STSClient(await commonConfig('sts', o)), 'sts', o.settings);
+  return instrumented(new STSClient(commonConfig('sts', o)), 'sts', o.settings);
 }

@@ -29,3 +29,11 @@ export function resolveEndpoint(
   if (env.AWS_ENDPOINT_URL) return { url: env.AWS_ENDPOINT_URL, source: 'AWS_ENDPOINT_URL' };
   return undefined;
 }
+
+// us-east-1, us-gov-west-1, cn-northwest-1, eu-isoe-west-1: two letters, words, a number.
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** Whether `s` has the shape of an AWS region name (it goes into hosts and signatures as it is). */
+export function isRegionName(s: string): boolean {
+  return REGION_NAME.test(s);
+}

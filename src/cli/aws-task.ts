@@ -2,6 +2,7 @@
 // (with --debug, a record per AWS request before it), then exit. It loads the AWS SDK so that the long-lived agent does not. It prints nothing.
 import { PROBES } from '../../probes/index.js';
 import type { AwsTaskDebug, AwsTaskReply, AwsTaskRequest } from '../agent/aws-process.js';
+import { collectApiErrors } from '../aws/api-errors.js';
 import { setAwsRequestSink } from '../aws/debug.js';
 import { discover } from '../discovery/index.js';
 import { environmentFromWire, environmentToWire } from '../discovery/wire.js';
@@ -17,8 +18,11 @@ async function serve(req: AwsTaskRequest): Promise<AwsTaskReply> {
   const probe = PROBES.find((p) => p.id === req.probeId);
   if (!probe) return { ok: false, error: `no probe "${req.probeId}"`, peakRssBytes: peakRssBytes() };
   const env = environmentFromWire(req.env, req.settings);
-  const outcome = await probe.run({ env, settings: req.settings, signal, facts: req.facts });
-  return { ok: true, outcome, peakRssBytes: peakRssBytes() };
+  // The failed AWS calls of the run travel with its outcome to the agent's error counter.
+  const { value: outcome, errors } = await collectApiErrors(() =>
+    probe.run({ env, settings: req.settings, signal, facts: req.facts }),
+  );
+  return { ok: true, outcome: { ...outcome, awsApiErrors: errors }, peakRssBytes: peakRssBytes() };
 }
 
 if (!process.send) {

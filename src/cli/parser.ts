@@ -2,6 +2,7 @@
 // handler) whose handler loads what it runs when it runs.
 import yargs, { type FallbackCompletionFunction } from 'yargs';
 import { ConfigError, UsageError } from '../config/errors.js';
+import { redactingStream } from '../util/redact.js';
 import { agentCommand } from './agent.js';
 import { analyzeCommand } from './analyze.js';
 import { demoCommand } from './demo.js';
@@ -81,7 +82,14 @@ function helpWidth(io: Io): number {
   return Math.max(40, Math.min(110, columns));
 }
 
-export function buildCli(args: string[], io: Io, setExit: (code: number) => void, catalogue?: HelpCatalogue) {
+export function buildCli(
+  args: string[],
+  unsafeIo: Io,
+  setExit: (code: number) => void,
+  catalogue?: HelpCatalogue,
+) {
+  // The output boundary: whatever a command prints (report, message, error, stack) is redacted here.
+  const io: Io = { stdout: redactingStream(unsafeIo.stdout), stderr: redactingStream(unsafeIo.stderr) };
   const ctx: CliContext = {
     io,
     catalogue,

@@ -6,6 +6,7 @@ import { isUsageFailure } from '../core/findings.js';
 import type { Diagnosis } from '../diagnosis/diagnose.js';
 import { exitCodeFor } from '../report/build.js';
 import { makeStyle, renderText, reportWidth, wantColour } from '../report/text.js';
+import { rememberSecrets } from '../util/redact.js';
 import { type DiagnoseArgs, EXIT, type Io, probeSelection } from './shared.js';
 
 /** Config file, then flags; both validated by the same schema. */
@@ -46,7 +47,11 @@ export function awsSettingsFromArgs(
   return settings;
 }
 
+/** The report on `io` (whose streams the command line redacts: src/cli/parser.ts). */
 export function printDiagnosis(d: Diagnosis, settings: Settings, io: Io): number {
+  // Credentials the environment was given (the demo's) are known values to mask, as the SDK chain's.
+  const c = d.env.credentials;
+  if (c) rememberSecrets(c.accessKeyId, c.secretAccessKey, c.sessionToken);
   if (settings.output === 'json') {
     io.stdout.write(`${JSON.stringify(d.report, null, 2)}\n`);
   } else {

@@ -1,5 +1,6 @@
 // `hsmwatch snapshot`: capture what discovery reads (AWS answers, instance facts) into one JSON file.
 import { writeFileAtomic } from '../util/files.js';
+import { redact } from '../util/redact.js';
 import { type CommandModule, type DiagnoseArgs, type Io, withDiagnoseOptions } from './shared.js';
 
 export async function runSnapshot(
@@ -15,7 +16,10 @@ export async function runSnapshot(
   for (const f of env.findings.filter((x) => x.status !== 'pass')) {
     io.stderr.write(`hsmwatch: ${f.status} ${f.id} ${f.target}: ${f.message}\n`);
   }
-  const text = `${JSON.stringify(env.snapshot, null, 2)}\n`;
+  // AWS answers are kept as answered, but an answer may carry a secret (an error echoing the request's
+  // signing headers): the file gets the same redaction as stdout (it keeps the JSON valid, and PEM
+  // certificates whole).
+  const text = redact(`${JSON.stringify(env.snapshot, null, 2)}\n`);
   if (argv.out) {
     writeFileAtomic(argv.out, text);
     io.stderr.write(

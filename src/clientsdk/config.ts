@@ -1,8 +1,10 @@
 // The CloudHSM Client SDK configuration on this host: SDK 5 JSON files (cloudhsm-<tool>.cfg, one per
 // library or tool) and the SDK 3 ones (cloudhsm_client.cfg, cloudhsm_mgmt_util.cfg). Only what the
 // checks need is read: the HSM addresses listed, and the trust anchor path.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { printable } from '../config/issues.js';
+import { readBoundedText } from '../util/files.js';
 
 export interface ListedServer {
   hostname: string;
@@ -27,13 +29,18 @@ export interface ClientSdkConfig {
 
 const MAX = 1024 * 1024;
 
-function readJson(path: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+export function readJson(path: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  const read = readBoundedText(path, MAX);
+  if (!read.ok) return { ok: false, reason: `cannot read: ${read.reason}` };
+  return parseJson(read.text);
+}
+
+/** JSON text of a config file; a parse failure is a reason (escaped: it may quote the file). */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
   try {
-    if (statSync(path).size > MAX) return { ok: false, reason: 'larger than 1 MB' };
-    return { ok: true, value: JSON.parse(readFileSync(path, 'utf8')) };
+    return { ok: true, value: JSON.parse(text) };
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    return { ok: false, reason: err.code ? `${err.code}: cannot read` : `not valid JSON: ${err.message}` };
+    return { ok: false, reason: `not valid JSON: ${printable(String((e as Error)?.message ?? e), 160)}` };
   }
 }
 
@@ -42,10 +49,14 @@ const obj = (v: unknown): Record<string, unknown> | null =>
 
 function server(v: unknown): ListedServer | null {
   const o = obj(v);
-  if (!o || typeof o.hostname !== 'string') return null;
+  if (!o || typeof o.hostname !== 'string' || o.hostname === '') return null;
   return {
-    hostname: o.hostname,
-    port: typeof o.port === 'number' ? o.port : null,
+    // Shown in findings and compared with HSM addresses: no control bytes, no megabyte names.
+    hostname: printable(o.hostname, 255),
+    port:
+      Number.isInteger(o.port) && (o.port as number) >= 1 && (o.port as number) <= 65535
+        ? (o.port as number)
+        : null,
     enabled: o.enable !== false,
   };
 }
@@ -59,7 +70,7 @@ export function parseSdk5(path: string, value: unknown): ClientSdkFile | string 
   for (const c of clusters) {
     const cluster = obj(obj(c)?.cluster);
     if (!cluster) continue;
-    if (typeof cluster.hsm_ca_file === 'string') caFile ??= cluster.hsm_ca_file;
+    if (typeof cluster.hsm_ca_file === 'string' && cluster.hsm_ca_file !== '') caFile ??= cluster.hsm_ca_file;
     for (const s of Array.isArray(cluster.servers) ? cluster.servers : []) {
       const parsed = server(s);
       if (parsed) servers.push(parsed);
@@ -78,13 +89,13 @@ export function parseSdk3(path: string, value: unknown): ClientSdkFile | string 
   if (single) {
     const s = server(single);
     if (s) servers.push(s);
-    if (typeof single.CAfile === 'string') caFile = single.CAfile;
+    if (typeof single.CAfile === 'string' && single.CAfile !== '') caFile = single.CAfile;
   }
   for (const s of Array.isArray(o.servers) ? o.servers : []) {
     const parsed = server(s);
     if (parsed) servers.push(parsed);
     const cf = obj(s)?.CAfile;
-    if (typeof cf === 'string') caFile ??= cf;
+    if (typeof cf === 'string' && cf !== '') caFile ??= cf;
   }
   if (servers.length === 0 && !single)
     return 'no "server" or "servers" entry (not a Client SDK 3 configuration)';
@@ -98,7 +109,11 @@ export function readClientSdkConfig(dir: string): ClientSdkConfig {
   let names: string[];
   try {
     names = readdirSync(dir);
-  } catch {
+  } catch (e) {
+    // No directory: no Client SDK here. Any other failure hides whatever configuration is there.
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if (code !== 'ENOENT')
+      out.problems.push({ path: dir, reason: `cannot read the directory (${code ?? String(e)})` });
     return out;
   }
   for (const name of names.sort()) {

@@ -15,6 +15,8 @@ export function parseDuration(input: string | number): Parsed<number> {
   }
   if (!Number.isFinite(ms) || ms <= 0) return { ok: false, error: 'must be a positive duration' };
   if (ms > MAX_MS) return { ok: false, error: 'must be at most 24h' };
+  // Deadlines are whole milliseconds: 0.4ms (or 5e-324 seconds) would round to no deadline at all.
+  if (Math.round(ms) < 1) return { ok: false, error: 'must be at least 1ms' };
   return { ok: true, value: Math.round(ms) };
 }
 

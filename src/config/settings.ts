@@ -1,12 +1,13 @@
 // Settings: defaults < YAML config file < command-line flags. Every flag has a config key; the same
 // schema validates both, so a bad value names the field (or flag) and the reason.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { readBoundedText } from '../util/files.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
+import { describeIssues, describeValue, formatPath, problemLines } from './issues.js';
 import { DEFAULT_PORTS, parsePortSpec } from './ports.js';
+import { parseYaml } from './yaml.js';
 
 export const SERVICES = ['cloudhsmv2', 'ec2', 'sts'] as const;
 export type Service = (typeof SERVICES)[number];
@@ -98,23 +99,29 @@ export const DEFAULTS: Settings = {
 
 export { ConfigError, UsageError } from './errors.js';
 
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const r = parseDuration(v);
-  if (!r.ok) {
-    ctx.addIssue({ code: 'custom', message: r.error });
-    return z.NEVER;
-  }
-  return r.value;
-});
+const duration = z
+  .union([z.string(), z.number()], { error: 'must be a duration such as 500ms, 3s or 5m' })
+  .transform((v, ctx) => {
+    const r = parseDuration(v);
+    if (!r.ok) {
+      ctx.addIssue({ code: 'custom', message: r.error });
+      return z.NEVER;
+    }
+    return r.value;
+  });
 
-const ports = z.union([z.string(), z.number().int(), z.array(z.number().int())]).transform((v, ctx) => {
-  const r = parsePortSpec(Array.isArray(v) ? v.join(',') : String(v));
-  if (!r.ok) {
-    ctx.addIssue({ code: 'custom', message: r.error });
-    return z.NEVER;
-  }
-  return r.value;
-});
+const ports = z
+  .union([z.string(), z.number().int(), z.array(z.number().int())], {
+    error: 'must be a port, a list of ports or a string such as 2223-2225,8443',
+  })
+  .transform((v, ctx) => {
+    const r = parsePortSpec(Array.isArray(v) ? v.join(',') : String(v));
+    if (!r.ok) {
+      ctx.addIssue({ code: 'custom', message: r.error });
+      return z.NEVER;
+    }
+    return r.value;
+  });
 
 const url = z.string().refine(
   (s) => {
@@ -246,54 +253,42 @@ const FLAG_FOR: Record<string, string> = {
   noProxy: '--noproxy',
 };
 
-function formatIssues(error: z.ZodError, where: string, flags: boolean): string {
-  return error.issues
-    .map((issue) => {
-      const path = issue.path
-        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-        .join('')
-        .slice(1);
-      let field = path || '(top level)';
-      if (flags) {
-        const key = path.replace(/\[\d+\]$/, '');
-        field = FLAG_FOR[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-      }
-      let msg = issue.message;
-      if (issue.code === 'unrecognized_keys')
-        msg = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-      return `${where}: ${field}: ${msg}`;
-    })
-    .join('\n');
+function formatIssues(error: z.ZodError, input: unknown, where: string, flags: boolean): string {
+  const lines = describeIssues(error.issues, input).map(({ path, message }) => {
+    const dotted = formatPath(path);
+    let field = dotted || '(top level)';
+    if (flags) {
+      const key = formatPath(path.filter((p) => typeof p !== 'number'));
+      field = FLAG_FOR[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    }
+    return `${where}: ${field}: ${message}`;
+  });
+  return problemLines(lines).join('\n');
 }
 
 export function validateConfig(raw: unknown, where: string, fromFlags = false): ConfigValues {
   if (raw === null || raw === undefined) return {};
   const r = fileSchema.safeParse(raw);
-  if (!r.success) throw new ConfigError(formatIssues(r.error, where, fromFlags));
+  if (!r.success) throw new ConfigError(formatIssues(r.error, raw, where, fromFlags));
   return r.data;
 }
 
-// The YAML parser is loaded when there is a file to read (synchronously: SIGHUP reloads are sync).
-const yaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml');
+/** A config file is a few kB; the bound keeps /dev/zero or a log file given by mistake harmless. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export function loadConfigFile(path: string): ConfigValues {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`${path}: cannot read config file (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-  if (text.length > 1_000_000) throw new ConfigError(`${path}: config file larger than 1 MB`);
-  let raw: unknown;
-  try {
-    raw = yaml().parse(text, { maxAliasCount: 100, prettyErrors: true });
-  } catch (e) {
-    throw new ConfigError(`${path}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const read = readBoundedText(path, MAX_CONFIG_BYTES);
+  if (!read.ok) throw new ConfigError(`${path}: cannot read config file (${read.reason})`);
+  return validateConfig(parseYamlSettings(read.text, path), path);
+}
+
+/** YAML text → the settings mapping it holds (null for an empty file); a ConfigError otherwise. */
+export function parseYamlSettings(text: string, where: string): unknown {
+  const raw = parseYaml(text, where);
   if (raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
-    throw new ConfigError(`${path}: (top level): must be a mapping of settings`);
+    throw new ConfigError(`${where}: (top level): must be a mapping of settings, not ${describeValue(raw)}`);
   }
-  return validateConfig(raw, path);
+  return raw;
 }
 
 /** Layers validated values over the defaults; later layers win. */

@@ -28,6 +28,8 @@ export interface ProbeOutcome<Id extends string = string, Produced extends FactN
   paths?: PathContribution[];
   endpoints?: EndpointRecord[];
   facts?: Facts<Produced>;
+  /** The AWS calls of the run that failed, for the agent's error counter (set by its AWS process). */
+  awsApiErrors?: ReadonlyArray<{ service: string; operation: string; code: string }>;
 }
 
 /** Sets the probe's own metrics from its latest outcome (the engine owns the registry). */

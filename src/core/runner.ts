@@ -73,17 +73,22 @@ export async function runProbe(
       });
     }
   }
-  const deadlineMs = probe.deadlineMs(env.settings, env);
   const controller = new AbortController();
-  // Probes fan out: each in-flight operation may listen on the signal.
-  setMaxListeners(Math.max(64, env.settings.concurrency * 2), controller.signal);
   const onParentAbort = () => controller.abort(parent?.reason);
-  parent?.addEventListener('abort', onParentAbort, { once: true });
+  if (parent?.aborted) onParentAbort();
+  else parent?.addEventListener('abort', onParentAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
-  const overrun = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), deadlineMs);
-  });
   try {
+    // Inside the try: a probe's own deadline function is probe code too, and may throw.
+    const deadlineMs = probe.deadlineMs(env.settings, env);
+    if (!Number.isFinite(deadlineMs) || deadlineMs <= 0)
+      throw new Error(`its deadline is ${String(deadlineMs)} ms, not a positive number`);
+    // Probes fan out: each in-flight operation may listen on the signal.
+    setMaxListeners(Math.max(64, env.settings.concurrency * 2), controller.signal);
+    const overrun = new Promise<'timeout'>((resolve) => {
+      // Node fires a timer above 2^31-1 ms at once: clamp rather than time out immediately.
+      timer = setTimeout(() => resolve('timeout'), Math.min(deadlineMs, 2 ** 31 - 1));
+    });
     const r = await Promise.race([
       probe.run({ env, settings: env.settings, signal: controller.signal, facts: factsOf(earlier.values()) }),
       overrun,
@@ -102,6 +107,9 @@ export async function runProbe(
         ],
       });
     }
+    // What the report, the state and the metrics read: anything else is a probe bug, not a result.
+    if (!r || typeof r !== 'object' || !Array.isArray(r.findings))
+      throw new Error('it returned no outcome with a findings list');
     return done('ok', r);
   } catch (e) {
     const err = e as Error;

@@ -2,6 +2,7 @@
 import { type CloudHSMV2Client, DescribeClustersCommand } from '@aws-sdk/client-cloudhsm-v2';
 import { type AwsFailure, classifyAwsError } from '../aws/errors.js';
 import { captureRawBody } from '../aws/raw-capture.js';
+import { jsonObject } from '../aws/wire-check.js';
 import type { RawCluster } from '../snapshot/format.js';
 
 const MAX_PAGES = 200;
@@ -31,13 +32,23 @@ export async function describeAllClusters(
       });
       const out = await client.send(command, { abortSignal: signal });
       pages++;
-      const page = raw
-        ? (JSON.parse(raw.toString('utf8')) as { Clusters?: unknown })
-        : { Clusters: out.Clusters };
-      if (page.Clusters !== undefined && !Array.isArray(page.Clusters)) {
+      // The decoding layer (src/aws/decode.ts) let only a JSON object through; read as it came.
+      const parsed = raw
+        ? jsonObject(raw.toString('utf8'))
+        : { ok: true as const, value: { Clusters: out.Clusters } };
+      const page = parsed.ok ? parsed.value : {};
+      if (!parsed.ok || (page.Clusters !== undefined && !Array.isArray(page.Clusters))) {
+        const reason = parsed.ok ? 'an answer whose Clusters is not a list' : parsed.reason;
         return {
           ok: false,
-          failure: { kind: 'client', code: 'MalformedResponse', message: 'Clusters is not a list' },
+          failure: {
+            kind: 'garbage',
+            code: 'MalformedAnswer',
+            message: `DescribeClusters answered ${reason}`,
+            httpStatus: 200,
+            operation: 'DescribeClusters',
+            reason,
+          },
         };
       }
       for (const c of (page.Clusters ?? []) as unknown[]) {

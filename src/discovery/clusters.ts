@@ -1,11 +1,23 @@
 // Pure: CloudHSM answers → clusters, HSM targets and discovery findings.
 import { isIP } from 'node:net';
+import { foreignText } from '../aws/foreign.js';
 import { finding } from '../core/findings.js';
 import type { ClusterInfo, Finding, HsmTarget } from '../model/index.js';
 import type { RawCluster, RawHsm } from '../snapshot/format.js';
 import { awsCommand } from '../util/aws-command.js';
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+// Ids name findings and metric labels as they are: anything else an endpoint sends is no id.
+const ID = /^[A-Za-z0-9._-]{1,64}$/;
+const id = (v: unknown): string | null => {
+  const s = str(v);
+  return s !== null && ID.test(s) ? s : null;
+};
+/** Free text of the API (a state, a state message) as a message shows it. */
+const text = (v: unknown): string | null => {
+  const s = str(v);
+  return s === null ? null : foreignText(s, 200);
+};
 
 export interface ClusterView {
   clusters: ClusterInfo[];
@@ -22,9 +34,9 @@ export function clustersToTargets(
   const targets: HsmTarget[] = [];
   const findings: Finding[] = [];
   for (const rc of raw) {
-    const clusterId = str(rc.ClusterId);
+    const clusterId = id(rc.ClusterId);
     if (!clusterId) continue;
-    const state = str(rc.State) ?? 'UNKNOWN';
+    const state = text(rc.State) ?? 'UNKNOWN';
     // Deleted clusters linger in DescribeClusters; they matter only when asked for by id.
     if (requestedIds.length === 0 && state === 'DELETED') continue;
     const hsms = Array.isArray(rc.Hsms)
@@ -50,12 +62,12 @@ function clusterInfo(rc: RawCluster, clusterId: string, state: string, hsmCount:
   return {
     clusterId,
     state,
-    securityGroup: str(rc.SecurityGroup),
-    vpcId: str(rc.VpcId),
+    securityGroup: id(rc.SecurityGroup),
+    vpcId: id(rc.VpcId),
     subnetIds: Object.values(mapping)
-      .map(str)
+      .map(id)
       .filter((s): s is string => s !== null),
-    networkType: str(rc.NetworkType),
+    networkType: text(rc.NetworkType),
     hsmCount,
     certificate:
       rc.Certificates && typeof rc.Certificates === 'object'
@@ -73,7 +85,7 @@ function clusterFinding(
   region: string | null,
 ): Finding {
   if (state !== 'ACTIVE') {
-    const msg = str(rc.StateMessage);
+    const msg = text(rc.StateMessage);
     return finding(
       'discovery.cluster',
       state === 'DEGRADED' || state === 'DELETED' ? 'fail' : 'warn',
@@ -103,14 +115,14 @@ function clusterFinding(
 
 /** A target per usable ENI address (IPv4 first), and a warning when the HSM is not ready. */
 function hsmTargets(clusterId: string, h: RawHsm): { targets: HsmTarget[]; finding: Finding | null } {
-  const hsmId = str(h.HsmId);
-  const hsmState = str(h.State);
+  const hsmId = id(h.HsmId);
+  const hsmState = text(h.State);
   const base = {
     clusterId,
     hsmId,
-    eniId: str(h.EniId),
-    az: str(h.AvailabilityZone),
-    subnetId: str(h.SubnetId),
+    eniId: id(h.EniId),
+    az: id(h.AvailabilityZone),
+    subnetId: id(h.SubnetId),
     state: hsmState,
   };
   const v4 = str(h.EniIp);
@@ -122,7 +134,7 @@ function hsmTargets(clusterId: string, h: RawHsm): { targets: HsmTarget[]; findi
   if (usable6) targets.push({ ...base, ip: v6, family: 6 });
   // A not-ACTIVE HSM with an address is still probed: its ports tell whether it is coming up.
   if (hsmState === 'ACTIVE' && (usable4 || usable6)) return { targets, finding: null };
-  const msg = str(h.StateMessage);
+  const msg = text(h.StateMessage);
   const noAddress =
     !usable4 && !usable6
       ? '; it has no usable ENI address yet, so nothing can be probed'

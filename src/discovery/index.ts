@@ -1,10 +1,12 @@
 // Discovery: who am I (IMDS), which region, which clusters and HSM addresses to check, and the VPC
 // as EC2 describes it. Yields the typed Environment the probes read, with discovery's own findings.
 import { readFile } from 'node:fs/promises';
+import { collectApiErrors } from '../aws/api-errors.js';
 import { makeCloudHsmClient, makeEc2Client } from '../aws/clients.js';
 import { missingProfile, missingProfileReason, profileRegion } from '../aws/credential-source.js';
-import { resolveEndpoint } from '../aws/endpoints.js';
+import { isRegionName, resolveEndpoint } from '../aws/endpoints.js';
 import { type AwsFailure, describeFailure } from '../aws/errors.js';
+import { foreignText } from '../aws/foreign.js';
 import { AWS_OPERATIONS, snapshotKey } from '../aws/operations.js';
 import type { Settings } from '../config/settings.js';
 import type { AwsRead, DiscoveryStatus, Environment, StaticCredentials } from '../core/environment.js';
@@ -12,7 +14,9 @@ import { finding } from '../core/findings.js';
 import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../model/index.js';
 import { emptySnapshot, type Snapshot } from '../snapshot/format.js';
 import { awsCommand } from '../util/aws-command.js';
+import { deadline } from '../util/deadline.js';
 import { clustersToTargets, targetsFromIps } from './clusters.js';
+import { clustersDeadlineMs, ec2DeadlineMs } from './deadlines.js';
 import { readEphemeralRange } from './ephemeral.js';
 import { readInstanceMetadata } from './imds.js';
 import { vpcEstate } from './vpc.js';
@@ -59,19 +63,28 @@ interface ClusterDiscovery {
 }
 
 export async function discover(settings: Settings, o: DiscoverOptions = {}): Promise<Environment> {
-  const progress = o.progress ?? (() => {});
-  if (settings.profile) process.env.AWS_PROFILE = settings.profile;
+  // Every failed AWS call of discovery, for the agent's error counter.
+  const { value: env, errors } = await collectApiErrors(() => discoverOnce(settings, o));
+  return { ...env, discovery: { ...env.discovery, apiErrors: errors } };
+}
 
+// The profile goes to the SDK in each client's config (src/aws/clients.ts), never into process.env:
+// the agent re-reads its settings on SIGHUP, and an environment variable would outlive them.
+async function discoverOnce(settings: Settings, o: DiscoverOptions): Promise<Environment> {
+  const progress = o.progress ?? (() => {});
   progress('reading instance metadata (IMDSv2)');
   const { client, findings } = await discoverInstance(settings);
-  const region = await resolveRegion(settings, client);
+  const { region, rejected } = resolveRegion(settings, client);
   const hopLimit = findings.find((f) => f.id === 'discovery.imds-hop-limit' && f.status === 'fail');
   if (hopLimit) hopLimit.remediation = await hopLimitFix(region);
   const snapshot = emptySnapshot((o.now ?? (() => new Date()))(), region, client?.instanceId ?? null);
   snapshot.ports = [...settings.ports];
 
-  const found = await discoverClusters(settings, region, snapshot, o);
+  const found = await discoverClusters(settings, region, snapshot, o, rejected);
   findings.push(...found.findings);
+  // With --hsm-ip no region is needed to list HSMs, but a malformed one is still said.
+  if (rejected && settings.hsmIps.length > 0)
+    findings.push(finding('discovery.region', 'warn', 'region', `${rejected}: ignored`, {}));
   const { clusters, targets } = found;
   const reads: Record<string, AwsRead> = found.read ? { [DESCRIBE_CLUSTERS]: found.read } : {};
   if (region && (client || clusters.length > 0)) {
@@ -87,7 +100,7 @@ export async function discover(settings: Settings, o: DiscoverOptions = {}): Pro
         client,
         clusters,
         targets,
-        signal: withDeadline(o.signal, settings.aws.timeoutMs * (settings.aws.maxAttempts + 1) * 4),
+        signal: withDeadline(o.signal, ec2DeadlineMs(settings)),
       });
       Object.assign(snapshot.aws, ec2.aws);
       Object.assign(reads, ec2.reads);
@@ -101,10 +114,7 @@ export async function discover(settings: Settings, o: DiscoverOptions = {}): Pro
   const discovery: DiscoveryStatus = {
     hsmsListed: settings.hsmIps.length > 0 || found.read?.result === 'ok',
     reads,
-    apiErrors:
-      found.read?.code !== undefined && found.read.result !== 'ok'
-        ? [{ service: 'cloudhsmv2', operation: 'DescribeClusters', code: found.read.code }]
-        : [],
+    apiErrors: [],
   };
   return {
     mode: 'live',
@@ -134,15 +144,21 @@ async function discoverInstance(
   switch (imds.kind) {
     case 'ok': {
       const c = imds.client;
+      // Malformed values were dropped and a slow IMDS read partly: what is left is used, and said.
+      const problems = imds.problems.length ? `; ${imds.problems.slice(0, 3).join('; ')}` : '';
       return {
         client: c,
         findings: [
           finding(
             'discovery.imds',
-            'pass',
+            imds.problems.length ? 'warn' : 'pass',
             c.instanceId ?? 'instance',
-            `instance ${c.instanceId} in ${c.availabilityZone ?? c.region ?? '?'} with ${c.enis.length} network interface(s)`,
-            { endpoint: imds.endpoint, enis: c.enis.map((e) => e.eniId) },
+            `instance ${c.instanceId} in ${c.availabilityZone ?? c.region ?? '?'} with ${c.enis.length} network interface(s)${problems}`,
+            {
+              endpoint: imds.endpoint,
+              enis: c.enis.map((e) => e.eniId),
+              ...(imds.problems.length ? { problems: imds.problems } : {}),
+            },
           ),
         ],
       };
@@ -194,6 +210,7 @@ async function discoverClusters(
   region: string | null,
   snapshot: Snapshot,
   o: DiscoverOptions,
+  rejected: string | null,
 ): Promise<ClusterDiscovery> {
   if (settings.hsmIps.length > 0) {
     const message = 'HSM addresses given with --hsm-ip: the CloudHSM API is not asked';
@@ -213,7 +230,7 @@ async function discoverClusters(
           'discovery.region',
           'fail',
           'region',
-          'no AWS region: not given, not in the environment or profile, and IMDS did not tell',
+          rejected ?? 'no AWS region: not given, not in the environment or profile, and IMDS did not tell',
           {},
           'pass --region us-east-1 (or set AWS_REGION), or list HSM addresses with --hsm-ip',
         ),
@@ -233,7 +250,7 @@ async function discoverClusters(
     const r = await describeAllClusters(
       api,
       settings.clusterIds,
-      withDeadline(o.signal, settings.aws.timeoutMs * (settings.aws.maxAttempts + 1)),
+      withDeadline(o.signal, clustersDeadlineMs(settings)),
     );
     if (!r.ok) {
       const missing = o.credentials ? null : missingProfile(settings.profile);
@@ -337,19 +354,38 @@ function targetFindings(targets: readonly HsmTarget[], earlier: readonly Finding
   ];
 }
 
-async function resolveRegion(settings: Settings, client: ClientInfo | null): Promise<string | null> {
-  const fromEnv =
-    settings.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? client?.region;
-  if (fromEnv) return fromEnv;
-  // Last: the region of the shared config profile.
-  return profileRegion(settings.profile);
+/**
+ * The region, in the order the README documents (and the AWS CLI uses): --region or the config,
+ * AWS_REGION / AWS_DEFAULT_REGION, the shared-config profile, then IMDS. A value from the environment
+ * or the profile that is not a region name is not used (it would go into every request's host and
+ * signature): `rejected` says which and why. IMDS answers are checked where they are read.
+ */
+function resolveRegion(
+  settings: Settings,
+  client: ClientInfo | null,
+): { region: string | null; rejected: string | null } {
+  const candidates: Array<[string, string | null | undefined]> = [
+    ['the settings', settings.region],
+    ['AWS_REGION', process.env.AWS_REGION],
+    ['AWS_DEFAULT_REGION', process.env.AWS_DEFAULT_REGION],
+    [`the profile's region`, profileRegion(settings.profile)],
+  ];
+  for (const [source, value] of candidates) {
+    if (!value) continue;
+    if (isRegionName(value)) return { region: value, rejected: null };
+    return {
+      region: null,
+      rejected: `no AWS region: ${source} has "${foreignText(value, 40)}", which is not a region name`,
+    };
+  }
+  return { region: client?.region ?? null, rejected: null };
 }
 
 /**
- * The caller's signal (the agent's: cancellation only) joined with a deadline of our own: the SDK's
- * request timeout fires only on an idle socket, so a peer that trickles bytes would hold a call forever.
+ * The caller's signal (the agent's: cancellation only) joined with a deadline of our own: each attempt
+ * is bounded by the HTTP layer (src/aws/http.ts), this bounds a step's attempts and pages together.
  */
 function withDeadline(signal: AbortSignal | undefined, ms: number): AbortSignal {
-  const deadline = AbortSignal.timeout(ms);
-  return signal ? AbortSignal.any([signal, deadline]) : deadline;
+  // Not AbortSignal.any with AbortSignal.timeout: a garbage collection can drop that deadline (deadline.ts).
+  return deadline(ms, signal).signal;
 }

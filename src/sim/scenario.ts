@@ -1,8 +1,11 @@
 // A scenario: a snapshot (the product's contract) plus how the simulated world behaves around it.
 // One format drives the demo, the tests and `analyze` (which reads only `snapshot`).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { printable } from '../config/issues.js';
 import type { Snapshot } from '../snapshot/format.js';
+import { parseSnapshot, SNAPSHOT_LIMITS } from '../snapshot/read.js';
+import { readBoundedText } from '../util/files.js';
 import { packageRoot } from '../util/paths.js';
 import type { AwsFault } from './aws-server.js';
 import type { SimIdentity } from './sts-api.js';
@@ -62,11 +65,14 @@ export function loadScenario(name: string): Scenario {
 }
 
 export function loadScenarioFile(path: string): Scenario {
+  // `demo --scenario-file` reads a user's file: bounded, and its snapshot held to the contract.
+  const read = readBoundedText(path, SNAPSHOT_LIMITS.maxBytes);
+  if (!read.ok) throw new Error(`${path}: not a readable JSON scenario (${read.reason})`);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(read.text);
   } catch (e) {
-    throw new Error(`${path}: not a readable JSON scenario (${(e as Error).message})`);
+    throw new Error(`${path}: not a readable JSON scenario (${printable((e as Error).message)})`);
   }
   const s = raw as Partial<Scenario>;
   if (
@@ -79,5 +85,6 @@ export function loadScenarioFile(path: string): Scenario {
     throw new Error(`${path}: a scenario needs "name" and "snapshot"`);
   }
   if (s.snapshot.hsmwatchSnapshot !== 1) throw new Error(`${path}: snapshot.hsmwatchSnapshot must be 1`);
+  parseSnapshot(read.text, path);
   return { description: '', ...s } as Scenario;
 }

@@ -1,7 +1,9 @@
 // Reads a snapshot file defensively: bounded size, depth and array lengths, the contract's types
 // checked, each problem named by its JSON path. A hostile file is rejected, never half-analysed.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { OPERATIONS, snapshotKey } from '../aws/operations.js';
+import { z } from 'zod';
+import { describeIssues, describeValue, formatPath, printable } from '../config/issues.js';
+import { readBoundedText } from '../util/files.js';
+import { awsAnswers } from './aws-shapes.js';
 import type { Snapshot } from './format.js';
 
 export const SNAPSHOT_LIMITS = {
@@ -15,39 +17,15 @@ export class SnapshotError extends Error {
   readonly code = 'SNAPSHOT_INVALID';
 }
 
-const PREFIX_LISTS = snapshotKey('GetManagedPrefixListEntries');
-
-/** service:Operation → the list field its answer must hold (the contract's keys). */
-const LIST_FIELDS: Record<string, string> = Object.fromEntries(
-  OPERATIONS.flatMap((o) => (o.listField !== null && o.key !== PREFIX_LISTS ? [[o.key, o.listField]] : [])),
-);
-
 export function readSnapshotFile(path: string, limits = SNAPSHOT_LIMITS): Snapshot {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new SnapshotError(`${path}: cannot read the snapshot (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new SnapshotError(`${path}: not a regular file`);
-    if (st.size > limits.maxBytes) {
-      throw new SnapshotError(
-        `${path}: ${st.size} bytes, larger than the ${limits.maxBytes}-byte limit for a snapshot`,
-      );
-    }
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return parseSnapshot(buf.subarray(0, off).toString('utf8'), path, limits);
-  } finally {
-    closeSync(fd);
-  }
+  const read = readBoundedText(path, limits.maxBytes);
+  if (!read.ok)
+    throw new SnapshotError(
+      read.code === 'TOO_LARGE'
+        ? `${path}: the snapshot is ${read.reason.replace(/^too large: /, '')}`
+        : `${path}: cannot read the snapshot (${read.reason})`,
+    );
+  return parseSnapshot(read.text, path, limits);
 }
 
 export function parseSnapshot(text: string, where: string, limits = SNAPSHOT_LIMITS): Snapshot {
@@ -57,7 +35,7 @@ export function parseSnapshot(text: string, where: string, limits = SNAPSHOT_LIM
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new SnapshotError(`${where}: not JSON (${(e as Error).message})`);
+    throw new SnapshotError(`${where}: not JSON (${printable((e as Error).message, 200)})`);
   }
   checkShape(raw, where, limits);
   // A scenario file (demo and tests) holds its snapshot under "snapshot".
@@ -87,10 +65,14 @@ function checkShape(root: unknown, where: string, limits: typeof SNAPSHOT_LIMITS
     if (++nodes > limits.maxNodes) throw new SnapshotError(`${where}: more than ${limits.maxNodes} values`);
     if (v === null || typeof v !== 'object') continue;
     if (depth >= limits.maxDepth)
-      throw new SnapshotError(`${where}: ${path}: nested deeper than ${limits.maxDepth} levels`);
+      throw new SnapshotError(
+        `${where}: ${printable(path, 300)}: nested deeper than ${limits.maxDepth} levels`,
+      );
     if (Array.isArray(v)) {
       if (v.length > limits.maxArray)
-        throw new SnapshotError(`${where}: ${path}: ${v.length} items, more than ${limits.maxArray}`);
+        throw new SnapshotError(
+          `${where}: ${printable(path, 300)}: ${v.length} items, more than ${limits.maxArray}`,
+        );
       for (let i = 0; i < v.length; i++) stack.push({ v: v[i], depth: depth + 1, path: `${path}[${i}]` });
     } else {
       for (const [k, x] of Object.entries(v)) stack.push({ v: x, depth: depth + 1, path: `${path}.${k}` });
@@ -101,48 +83,30 @@ function checkShape(root: unknown, where: string, limits: typeof SNAPSHOT_LIMITS
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const snapshotSchema = z.looseObject({
+  hsmwatchSnapshot: z.literal(1, { error: 'must be 1' }),
+  capturedAt: z
+    .string({ error: 'must be an ISO 8601 time' })
+    .refine((t) => !Number.isNaN(Date.parse(t)), { message: 'must be an ISO 8601 time' }),
+  region: z.string({ error: 'must be a string or null' }).nullable(),
+  client: z.looseObject({
+    instanceId: z.string({ error: 'must be a string or null' }).nullable(),
+  }),
+  ports: z
+    .array(z.number().int().min(1).max(65535))
+    .min(1, { error: 'must be a list of 1 to 1024 ports' })
+    .max(1024, { error: 'must be a list of 1 to 1024 ports' })
+    .optional(),
+  aws: awsAnswers,
+  clientConfig: z.unknown().optional(),
+});
+
+/** Every contract problem, each with its JSON path, in document order (the first one first). */
 function checkContract(raw: unknown): string[] {
-  const p: string[] = [];
-  if (!isObj(raw)) return ['(top level): must be an object'];
-  if (raw.hsmwatchSnapshot !== 1) p.push('hsmwatchSnapshot: must be 1');
-  if (typeof raw.capturedAt !== 'string' || Number.isNaN(Date.parse(raw.capturedAt)))
-    p.push('capturedAt: must be an ISO 8601 time');
-  if (raw.region !== null && typeof raw.region !== 'string') p.push('region: must be a string or null');
-  if (!isObj(raw.client)) p.push('client: must be an object');
-  else if (raw.client.instanceId !== null && typeof raw.client.instanceId !== 'string')
-    p.push('client.instanceId: must be a string or null');
-  if (raw.ports !== undefined) {
-    if (!Array.isArray(raw.ports) || raw.ports.length === 0 || raw.ports.length > 1024)
-      p.push('ports: must be a list of 1 to 1024 ports');
-    else
-      raw.ports.forEach((x, i) => {
-        if (!Number.isInteger(x) || (x as number) < 1 || (x as number) > 65535)
-          p.push(`ports[${i}]: must be a port 1-65535`);
-      });
-  }
-  if (!isObj(raw.aws)) {
-    p.push('aws: must be an object keyed by service:Operation');
-    return p;
-  }
-  for (const [key, value] of Object.entries(raw.aws)) {
-    if (key === PREFIX_LISTS) {
-      if (!isObj(value)) p.push(`aws["${key}"]: must be an object keyed by prefix list id`);
-      else
-        for (const [id, v] of Object.entries(value)) {
-          if (!isObj(v) || !Array.isArray(v.Entries))
-            p.push(`aws["${key}"]["${id}"].Entries: must be a list`);
-        }
-      continue;
-    }
-    const field = LIST_FIELDS[key];
-    if (!field) continue; // answers of operations hsmwatch does not read are kept, not judged
-    if (!isObj(value)) p.push(`aws["${key}"]: must be an object`);
-    else if (value[field] !== undefined && !Array.isArray(value[field]))
-      p.push(`aws["${key}"].${field}: must be a list`);
-    else if (Array.isArray(value[field])) {
-      const bad = (value[field] as unknown[]).findIndex((x) => !isObj(x));
-      if (bad >= 0) p.push(`aws["${key}"].${field}[${bad}]: must be an object`);
-    }
-  }
-  return p;
+  if (!isObj(raw)) return [`(top level): must be an object, not ${describeValue(raw)}`];
+  const r = snapshotSchema.safeParse(raw);
+  if (r.success) return [];
+  return describeIssues(r.error.issues, raw).map(
+    (p) => `${formatPath(p.path) || '(top level)'}: ${p.message}`,
+  );
 }

@@ -1,7 +1,8 @@
 // Clock skew against an HTTPS endpoint's Date header, corrected for the round trip: the server
 // stamped its Date somewhere between sending our request and receiving its answer; we take the
 // midpoint, and add half a second for the header's whole-second resolution.
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import { deadline } from '../util/deadline.js';
 import { type HandshakeOptions, handshake, tcp } from './handshake.js';
 
 export type SkewResult =
@@ -17,40 +18,52 @@ export type SkewResult =
 
 const MAX_HEAD = 32 * 1024;
 
-export async function measureSkew(
-  o: Omit<HandshakeOptions, 'keepOpen'> & { path?: string /** plain HTTP, no TLS */; plain?: boolean },
-  now: () => number = Date.now,
-): Promise<SkewResult> {
-  let socket: Socket;
-  if (o.plain) {
-    try {
-      socket = await tcp(
-        o.host,
-        o.port,
-        o.signal
-          ? AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)])
-          : AbortSignal.timeout(o.timeoutMs),
-      );
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      return { ok: false, code: err.code ?? 'ECONNECT', message: err.message };
-    }
-  } else {
+type SkewOptions = Omit<HandshakeOptions, 'keepOpen'> & {
+  path?: string;
+  /** plain HTTP, no TLS */
+  plain?: boolean;
+};
+
+/** The connection the request goes over: TCP, or TLS after a handshake (the caller destroys it). */
+async function open(o: SkewOptions): Promise<Socket | Extract<SkewResult, { ok: false }>> {
+  if (!o.plain) {
     const h = await handshake({ ...o, keepOpen: true, alpn: ['http/1.1'] });
-    if (!h.ok) return { ok: false, code: h.code, message: h.message };
-    socket = h.socket!;
+    return h.ok ? h.socket! : { ok: false, code: h.code, message: h.message };
   }
+  const connectDeadline = deadline(o.timeoutMs, o.signal);
+  try {
+    return await tcp(o.host, o.port, connectDeadline.signal);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { ok: false, code: err.code ?? 'ECONNECT', message: err.message };
+  } finally {
+    connectDeadline.clear();
+  }
+}
+
+export async function measureSkew(o: SkewOptions, now: () => number = Date.now): Promise<SkewResult> {
+  const opened = await open(o);
+  if (!(opened instanceof Socket)) return opened;
+  const socket = opened;
   try {
     return await new Promise<SkewResult>((resolve) => {
       let buf = Buffer.alloc(0);
       const timer = setTimeout(
-        () => resolve({ ok: false, code: 'ETIMEDOUT', message: `no HTTP answer within ${o.timeoutMs} ms` }),
+        () => done({ ok: false, code: 'ETIMEDOUT', message: `no HTTP answer within ${o.timeoutMs} ms` }),
         o.timeoutMs,
       );
+      // The probe's deadline or the agent's shutdown ends the wait too, not only our own timer.
+      const onAbort = () => {
+        const why = (o.signal?.reason as Error | undefined)?.message ?? 'aborted';
+        done({ ok: false, code: 'ABORT_ERR', message: `stopped before an HTTP answer (${why})` });
+      };
       const done = (r: SkewResult) => {
         clearTimeout(timer);
+        o.signal?.removeEventListener('abort', onAbort);
         resolve(r);
       };
+      if (o.signal?.aborted) return onAbort();
+      o.signal?.addEventListener('abort', onAbort, { once: true });
       socket.on('error', (e: NodeJS.ErrnoException) =>
         done({ ok: false, code: e.code ?? 'EIO', message: e.message }),
       );

@@ -15,7 +15,7 @@ export const VERSIONS = [
 export type TlsVersion = (typeof VERSIONS)[number];
 
 /** OpenSSL only offers TLS 1.0/1.1 (and their forward-secret suites) at security level 0. */
-const LEGACY_CIPHERS = 'ALL:@SECLEVEL=0';
+export const LEGACY_CIPHERS = 'ALL:@SECLEVEL=0';
 /** Static-RSA key exchange suites only (no ECDHE/DHE), TLS 1.3 off: OpenSSL would otherwise negotiate 1.3. */
 const NON_FS_CIPHERS = 'kRSA:!aNULL:!eNULL:@SECLEVEL=0';
 

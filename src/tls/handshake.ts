@@ -10,6 +10,7 @@ import {
   connect as tlsConnect,
 } from 'node:tls';
 import { connectTunnel, type ProxyConfig } from '../net/proxy.js';
+import { deadline } from '../util/deadline.js';
 import { RSA_KX_SUITES, type ServerHelloInfo, snoopServerHello, suiteName } from './server-hello.js';
 
 export interface HandshakeOptions {
@@ -163,23 +164,28 @@ function withoutCa(o: HandshakeOptions): Omit<HandshakeOptions, 'ca'> {
 
 export async function handshake(o: HandshakeOptions): Promise<HandshakeResult> {
   const t0 = performance.now();
-  const deadline = AbortSignal.timeout(o.timeoutMs);
-  const signal = o.signal ? AbortSignal.any([deadline, o.signal]) : deadline;
+  // Not AbortSignal.any with AbortSignal.timeout: a garbage collection can drop that deadline (deadline.ts).
+  const limit = deadline(o.timeoutMs, o.signal);
+  const signal = limit.signal;
   const a: Attempt = { o, signal, t0, dnsMs: null, connectMs: null };
   let raw: Socket;
   try {
-    if (o.proxy) raw = await connectTunnel(o.proxy, o.host, o.port, signal);
-    else {
-      raw = await tcp(o.host, o.port, signal, (resolvedAt) => {
-        a.dnsMs ??= resolvedAt - t0;
-      });
+    try {
+      if (o.proxy) raw = await connectTunnel(o.proxy, o.host, o.port, signal);
+      else {
+        raw = await tcp(o.host, o.port, signal, (resolvedAt) => {
+          a.dnsMs ??= resolvedAt - t0;
+        });
+      }
+      a.connectMs = performance.now() - t0 - (a.dnsMs ?? 0);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return failure(a, o.proxy ? 'proxy' : 'connect', err.code ?? 'ECONNECT', err.message);
     }
-    a.connectMs = performance.now() - t0 - (a.dnsMs ?? 0);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    return failure(a, o.proxy ? 'proxy' : 'connect', err.code ?? 'ECONNECT', err.message);
+    return await overTls(raw, a);
+  } finally {
+    limit.clear();
   }
-  return overTls(raw, a);
 }
 
 /** One handshake attempt under way: its options, deadline and clock. */
@@ -218,6 +224,18 @@ function failure(
   };
 }
 
+/**
+ * OpenSSL's error line without its internals: `C0B6…:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1
+ * alert protocol version:../deps/openssl/…/rec_layer_s3.c:1601:SSL alert number 70` says "tlsv1 alert
+ * protocol version (SSL alert number 70)". Other messages: their first line.
+ */
+export function opensslReason(message: string): string {
+  const first = message.split('\n')[0] ?? '';
+  const m = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):[^:]*:\d+:?(.*)$/.exec(first);
+  if (!m) return first;
+  return m[2] ? `${m[1]} (${m[2]})` : m[1]!;
+}
+
 /** The TLS handshake on an open connection, settled by its outcome, an error or the deadline. */
 function overTls(raw: Socket, a: Attempt): Promise<HandshakeResult> {
   const { o, signal } = a;
@@ -248,7 +266,7 @@ function overTls(raw: Socket, a: Attempt): Promise<HandshakeResult> {
     socket.on('error', (e: NodeJS.ErrnoException) => {
       const code = e.code ?? 'ETLS';
       const notTls = NOT_TLS.test(code) || NOT_TLS.test(e.message);
-      finish(failure(a, 'tls', code, e.message.split('\n')[0] ?? code, chainOf(socket), notTls));
+      finish(failure(a, 'tls', code, opensslReason(e.message) || code, chainOf(socket), notTls));
     });
     socket.on('close', () =>
       finish(

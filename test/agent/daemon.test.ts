@@ -257,7 +257,9 @@ describe('web config: TLS and basic auth', () => {
         join(bad, 'web.yml'),
       ]);
       expect(r2.code).toBe(2);
-      expect(r2.out).toMatch(/tls_server_config.cert_file: cannot read missing.crt \(ENOENT\)/);
+      expect(r2.out).toMatch(
+        /tls_server_config.cert_file: cannot read missing.crt \(ENOENT: no such file or directory\)/,
+      );
       const r3 = await runAgentToExit(['--web.listen-address', 'nonsense', '--hsm-ip', '127.0.0.1']);
       expect(r3.code).toBe(2);
       expect(r3.out).toContain('--web.listen-address');

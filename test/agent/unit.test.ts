@@ -368,13 +368,28 @@ describe('web config', () => {
   };
 
   it.each([
-    ['unknown: 1\n', 'web.yml: (top level): unknown key unknown'],
+    ['unknown: 1\n', 'web.yml: (top level): unknown key "unknown"'],
     ['basic_auth_users:\n  bob: hunter2\n', 'basic_auth_users.bob: must be a bcrypt hash'],
     ['tls_server_config:\n  key_file: k.pem\n', 'tls_server_config: needs cert_file and key_file'],
     [
       'tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n',
-      'tls_server_config.cert_file: cannot read c.pem (ENOENT)',
+      'tls_server_config.cert_file: cannot read c.pem (ENOENT: no such file or directory)',
     ],
+    // bcrypt takes costs 4-31; above 14 every uncached login would stall the request for seconds.
+    [
+      `basic_auth_users:\n  bob: '$2y$99$${'a'.repeat(53)}'\n`,
+      "bcrypt cost 99 is outside bcrypt's range 4-31",
+    ],
+    [
+      `basic_auth_users:\n  bob: '$2y$03$${'a'.repeat(53)}'\n`,
+      "bcrypt cost 3 is outside bcrypt's range 4-31",
+    ],
+    [`basic_auth_users:\n  bob: '$2y$15$${'a'.repeat(53)}'\n`, 'bcrypt cost 15 is above 14'],
+    [
+      `basic_auth_users:\n  bob: '$2y$10$${'a'.repeat(52)}!'\n`,
+      'basic_auth_users.bob: must be a bcrypt hash',
+    ],
+    ['basic_auth_users:\n  bob: 5\n', 'basic_auth_users.bob: must be a string, not the number 5'],
     ['tls_server_config:\n  min_version: TLS99\n', 'tls_server_config.min_version:'],
     ['basic_auth_users: [\n', 'not valid YAML'],
   ])('rejects %j', (text, message) => {

@@ -164,15 +164,36 @@ describe('discovery against simulated AWS', () => {
     );
   });
 
-  it('calls the token flow a hop-limit problem inside a container even if plain metadata is silent too', async () => {
-    const r = await readInstanceMetadata({
-      endpoint: 'http://127.0.0.1:9',
-      disabled: false,
-      timeoutMs: 200,
-      inContainer: () => true,
-    });
-    // Refused is no timeout: only silence points at the hop limit.
-    expect(r.kind).toBe('absent');
+  it('never calls it the hop limit when a plain GET is not answered either, even inside a container', async () => {
+    // The hop limit drops only the token PUT's response; silence to both is no evidence of it.
+    const { createServer } = await import('node:http');
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const t0 = performance.now();
+      const r = await readInstanceMetadata({
+        endpoint: `http://127.0.0.1:${(silent.address() as { port: number }).port}`,
+        disabled: false,
+        timeoutMs: 200,
+        inContainer: () => true,
+      });
+      expect(r).toMatchObject({
+        kind: 'absent',
+        detail: expect.stringMatching(/^neither the token PUT .* nor a plain GET/),
+      });
+      expect(performance.now() - t0).toBeLessThan(1500);
+      // Refused is no silence at all.
+      const refused = await readInstanceMetadata({
+        endpoint: 'http://127.0.0.1:9',
+        disabled: false,
+        timeoutMs: 200,
+        inContainer: () => true,
+      });
+      expect(refused.kind).toBe('absent');
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 
   it('does not touch IMDS when it is disabled', async () => {

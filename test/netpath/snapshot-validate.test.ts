@@ -1,7 +1,8 @@
 // Hostile and malformed snapshots are rejected with a clear message, within bounded memory.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseSnapshot, readSnapshotFile, SNAPSHOT_LIMITS, SnapshotError } from '../../src/snapshot/read.js';
 
@@ -13,6 +14,11 @@ const good = {
   aws: { 'ec2:DescribeSubnets': { Subnets: [] } },
 };
 const text = (o: unknown) => JSON.stringify(o);
+// biome-ignore lint/suspicious/noExplicitAny: the tests spoil arbitrary fields of a real snapshot
+type Json = any;
+const healthy: { aws: Record<string, Json> } = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../scenarios/healthy.json', import.meta.url)), 'utf8'),
+).snapshot;
 const reject = (t: string, limits = SNAPSHOT_LIMITS) => {
   try {
     parseSnapshot(t, 'snap.json', limits);
@@ -55,6 +61,78 @@ describe('snapshot validation', () => {
   ])('rejects %s', (_n, t, msg) => {
     expect(reject(t)).toMatch(msg);
   });
+  it.each<[string, (aws: Record<string, Json>) => void, string]>([
+    [
+      'a port that is a word',
+      (aws) => (aws['ec2:DescribeSecurityGroups'].SecurityGroups[2].IpPermissions[0].FromPort = 'twenty-two'),
+      'aws["ec2:DescribeSecurityGroups"].SecurityGroups[2].IpPermissions[0].FromPort: must be a number, not the string "twenty-two"',
+    ],
+    [
+      'egress rules that are a word',
+      (aws) => (aws['ec2:DescribeSecurityGroups'].SecurityGroups[0].IpPermissionsEgress = 'all'),
+      'aws["ec2:DescribeSecurityGroups"].SecurityGroups[0].IpPermissionsEgress: must be a list, not the string "all"',
+    ],
+    [
+      'a rule number that is a word',
+      (aws) => (aws['ec2:DescribeNetworkAcls'].NetworkAcls[0].Entries[0].RuleNumber = 'first'),
+      'aws["ec2:DescribeNetworkAcls"].NetworkAcls[0].Entries[0].RuleNumber: must be a number, not the string "first"',
+    ],
+    [
+      'a rule action AWS does not have',
+      (aws) => (aws['ec2:DescribeNetworkAcls'].NetworkAcls[0].Entries[0].RuleAction = 'ALLOW'),
+      'aws["ec2:DescribeNetworkAcls"].NetworkAcls[0].Entries[0].RuleAction: must be one of "allow", "deny", not the string "ALLOW"',
+    ],
+    [
+      'a CIDR block that is not one',
+      (aws) =>
+        (aws['ec2:DescribeSecurityGroups'].SecurityGroups[2].IpPermissions[0].IpRanges = [
+          { CidrIp: '10.0.0.0/33' },
+        ]),
+      'aws["ec2:DescribeSecurityGroups"].SecurityGroups[2].IpPermissions[0].IpRanges[0].CidrIp: must be an IPv4 CIDR block such as 10.0.0.0/16',
+    ],
+    [
+      'HSMs that are not a list',
+      (aws) => (aws['cloudhsmv2:DescribeClusters'].Clusters[0].Hsms = { 'hsm-1': {} }),
+      'aws["cloudhsmv2:DescribeClusters"].Clusters[0].Hsms: must be a list, not an object',
+    ],
+    [
+      'a main flag that is a string',
+      (aws) => (aws['ec2:DescribeRouteTables'].RouteTables[0].Associations[0].Main = 'true'),
+      'aws["ec2:DescribeRouteTables"].RouteTables[0].Associations[0].Main: must be true or false, not the string "true"',
+    ],
+    [
+      'a device index that is a string',
+      (aws) =>
+        (aws[
+          'ec2:DescribeInstances'
+        ].Reservations[0].Instances[0].NetworkInterfaces[0].Attachment.DeviceIndex = '0'),
+      'aws["ec2:DescribeInstances"].Reservations[0].Instances[0].NetworkInterfaces[0].Attachment.DeviceIndex: must be a number, not the string "0"',
+    ],
+  ])('rejects %s deep inside, naming its JSON path first', (_n, spoil, first) => {
+    const snap = structuredClone(healthy);
+    spoil(snap.aws);
+    expect(reject(text(snap)).split('\n')[1]).toBe(`  ${first}`);
+  });
+
+  it('keeps fields it does not read, of any type (AWS adds fields)', () => {
+    const snap = structuredClone(healthy);
+    snap.aws['ec2:DescribeSecurityGroups'].SecurityGroups[0].SomethingNew = { any: ['thing', 1] };
+    snap.aws['ec2:DescribeSecurityGroups'].SecurityGroups[0].Tags = 'not even a list';
+    snap.aws['ec2:DescribeTransitGatewayRouteTables'] = 'kept, not judged';
+    expect(() => parseSnapshot(text(snap), 'x')).not.toThrow();
+  });
+
+  it('accepts every shipped scenario and test snapshot', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const files = ['scenarios', 'test/scenarios', 'test/scenarios/netpath'].flatMap((d) =>
+      readdirSync(join(root, d))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => join(root, d, f)),
+    );
+    expect(files.length).toBeGreaterThan(40);
+    for (const f of files) expect(() => readSnapshotFile(f), f).not.toThrow();
+  });
+
   it('rejects huge arrays and too many values', () => {
     expect(reject(text({ ...good, aws: { x: new Array(300_000).fill(0) } }))).toMatch(/more than 200000/);
     expect(reject(text(good), { ...SNAPSHOT_LIMITS, maxNodes: 5 })).toMatch(/more than 5 values/);
@@ -64,7 +142,7 @@ describe('snapshot validation', () => {
     const f = join(dir, 'big.json');
     writeFileSync(f, ' '.repeat(2048));
     expect(() => readSnapshotFile(f, { ...SNAPSHOT_LIMITS, maxBytes: 1024 })).toThrow(
-      /larger than the 1024-byte limit/,
+      /snapshot is 2048 bytes, more than the 1 kB limit/,
     );
     expect(() => readSnapshotFile(join(dir, 'absent.json'))).toThrow(/ENOENT/);
   });

@@ -132,7 +132,13 @@ describe('negotiation and enumeration against Node TLS servers, agreeing with ss
       { timeoutMs: 3000, warnDays: 30, ca: [pki.root.cert] },
     );
     expect(r.record.acceptedVersions).toEqual(['TLSv1']);
-    expect(r.findings.find((f) => f.id === 'tls.handshake')?.status).toBe('fail');
+    const byId = (id: string) => r.findings.find((f) => f.id === id);
+    expect(byId('tls.handshake')?.status).toBe('fail');
+    expect(byId('tls.handshake')?.message).toMatch(/^no TLS version in common .* accepts only TLSv1,/);
+    // The verdicts of what it accepts, although the host's defaults cannot talk to it.
+    expect(byId('tls.protocol')?.status).toBe('fail');
+    expect(byId('tls.versions')?.status).toBe('warn');
+    expect(r.record.certificate).toMatchObject({ verified: true, hostnameMatch: true });
     const ref = await sslscan(port);
     expect(ref.versions).toEqual(['TLSv1']);
     expect(r.record.nonForwardSecretAccepted).toBe(ref.nonForwardSecret);

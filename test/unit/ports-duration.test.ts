@@ -52,6 +52,9 @@ describe('parseDuration', () => {
     ['0s', 'must be a positive duration'],
     [-1, 'must be a positive duration'],
     ['25h', 'must be at most 24h'],
+    // Found by fuzzing: these rounded to a 0 ms deadline.
+    ['0.4ms', 'must be at least 1ms'],
+    [5e-324, 'must be at least 1ms'],
     ['3 sec', '"3 sec" is not a duration (examples: 500ms, 3s, 5m)'],
   ] as const)('rejects %j', (input, error) => {
     expect(parseDuration(input)).toEqual({ ok: false, error });
