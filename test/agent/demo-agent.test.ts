@@ -1,7 +1,6 @@
 // `hsmwatch demo --agent` (the simulation watched by the agent until a signal), and the agent's
 // operator flags: --debug from its AWS process, --proxy reaching that process, --log.format logfmt,
 // --web.telemetry-path, an unusable --ca-bundle refusing the start. The built CLI, real sockets.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +8,8 @@ import { makeLogger } from '../../src/agent/log.js';
 import { type RunningProxy, startConnectProxy } from '../../src/sim/connect-proxy.js';
 import type { World } from '../../src/sim/world.js';
 import {
-  CLI,
-  ROOT,
-  requireBuild,
+  type Spawned,
+  spawnCli,
   startAgent,
   startSimWorld,
   tempDir,
@@ -19,50 +17,9 @@ import {
   writeAgentConfig,
 } from './helpers.js';
 
-interface Spawned {
-  proc: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Sends the signal and waits for the exit, SIGKILL past the deadline. */
-  stop(
-    signal: NodeJS.Signals,
-    deadlineMs?: number,
-  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
-  requireBuild();
-  const proc = spawn(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-  });
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return {
-    proc,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    async stop(signal, deadlineMs = 15_000) {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      const t = setTimeout(() => proc.kill('SIGKILL'), deadlineMs);
-      const r = await exited;
-      clearTimeout(t);
-      return r;
-    },
-  };
-}
+/** The built CLI with colour off. */
+const spawnPlain = (args: string[], env: NodeJS.ProcessEnv = {}): Spawned =>
+  spawnCli(args, { env: { NO_COLOR: '1', ...env } });
 
 /** The addresses `demo --agent` prints on stdout. */
 async function demoAddresses(run: Spawned) {
@@ -107,7 +64,7 @@ const ready = (page: string) =>
 
 describe('hsmwatch demo --agent', () => {
   it('serves the simulation on loopback until SIGTERM, then stops cleanly (world included)', async () => {
-    const run = spawnCli(['demo', '--agent', '--web.listen-address', '127.0.0.1:0']);
+    const run = spawnPlain(['demo', '--agent', '--web.listen-address', '127.0.0.1:0']);
     try {
       const { page, metrics, aws } = await demoAddresses(run);
       expect(new URL(page).hostname).toBe('127.0.0.1');
@@ -130,7 +87,7 @@ describe('hsmwatch demo --agent', () => {
   }, 60_000);
 
   it('stops on SIGINT too, and serves metrics under --web.telemetry-path', async () => {
-    const run = spawnCli([
+    const run = spawnPlain([
       'demo',
       '--agent',
       '--web.listen-address',
@@ -153,10 +110,10 @@ describe('hsmwatch demo --agent', () => {
   }, 60_000);
 
   it('refuses a scenario that needs a network namespace, and --agent with --output', async () => {
-    const netns = spawnCli(['demo', '--agent', '--scenario', 'port-blocked']);
+    const netns = spawnPlain(['demo', '--agent', '--scenario', 'port-blocked']);
     expect((await exitWithin(netns)).code).toBe(2);
     expect(netns.stderr()).toContain('private network namespace');
-    const both = spawnCli(['demo', '--agent', '--output', 'json']);
+    const both = spawnPlain(['demo', '--agent', '--output', 'json']);
     expect((await exitWithin(both)).code).toBe(2);
     expect(both.stderr()).toContain('Arguments agent and output are mutually exclusive');
   });
@@ -219,7 +176,7 @@ describe('the agent: --debug and --proxy reach its AWS process', () => {
   }, 60_000);
 
   it('--log.format logfmt, as exporters write it', async () => {
-    const run = spawnCli([
+    const run = spawnPlain([
       'agent',
       '--log.format',
       'logfmt',
@@ -255,7 +212,15 @@ describe('the agent: --debug and --proxy reach its AWS process', () => {
 
   it('an unusable --ca-bundle stops it from starting (exit 2), naming the file and the cause', async () => {
     const missing = join(tempDir('agent-ca'), 'missing.pem');
-    const run = spawnCli(['agent', '--log.format', 'json', '--hsm-ip', '127.0.0.1', '--ca-bundle', missing]);
+    const run = spawnPlain([
+      'agent',
+      '--log.format',
+      'json',
+      '--hsm-ip',
+      '127.0.0.1',
+      '--ca-bundle',
+      missing,
+    ]);
     expect((await exitWithin(run)).code).toBe(2);
     const says = `caBundle (--ca-bundle): cannot use the CA bundle ${missing}: ENOENT: no such file or directory`;
     expect(run.stderr()).toBe(`hsmwatch: ${says}\n`);

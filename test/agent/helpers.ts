@@ -97,30 +97,31 @@ export async function waitFor<T>(w: Waitable<T>): Promise<T> {
   );
 }
 
-export interface AgentProcess {
+/** A child process of the built CLI whose output is captured. */
+export interface Spawned {
   proc: ChildProcess;
-  url: string;
-  logs: () => Array<Record<string, unknown>>;
   stdout: () => string;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stop(): Promise<void>;
+  /** Sends the signal and waits for the exit, SIGKILL past the deadline. */
+  stop(
+    signal?: NodeJS.Signals,
+    deadlineMs?: number,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `hsmwatch agent` and resolves once it logs where it listens. */
-export async function startAgent(
-  args: string[],
-  o: {
-    env?: NodeJS.ProcessEnv;
-    cwd?: string;
-    cli?: string;
-    /** A command that runs the agent's command line (it must exec it, so signals reach the agent). */
-    wrap?: string[];
-  } = {},
-): Promise<AgentProcess> {
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  cli?: string;
+  /** A command that runs the CLI's command line (it must exec it, so signals reach the CLI). */
+  wrap?: string[];
+}
+
+/** Starts the built CLI with `args`, capturing stdout and stderr. */
+export function spawnCli(args: string[], o: SpawnOptions = {}): Spawned {
   requireBuild();
-  const argv = [process.execPath, o.cli ?? CLI, 'agent', '--log.format', 'json', ...args];
-  const [cmd, ...rest] = [...(o.wrap ?? []), ...argv];
+  const [cmd, ...rest] = [...(o.wrap ?? []), process.execPath, o.cli ?? CLI, ...args];
   const proc = spawn(cmd!, rest, {
     cwd: o.cwd ?? ROOT,
     env: { ...process.env, ...o.env },
@@ -137,36 +138,61 @@ export async function startAgent(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  return {
+    proc,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async stop(signal = 'SIGTERM', deadlineMs = 15_000) {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const t = setTimeout(() => proc.kill('SIGKILL'), deadlineMs);
+      const r = await exited;
+      clearTimeout(t);
+      return r;
+    },
+  };
+}
+
+export interface AgentProcess {
+  proc: ChildProcess;
+  url: string;
+  logs: () => Array<Record<string, unknown>>;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+}
+
+/** Starts `hsmwatch agent` and resolves once it logs where it listens. */
+export async function startAgent(args: string[], o: SpawnOptions = {}): Promise<AgentProcess> {
+  const run = spawnCli(['agent', '--log.format', 'json', ...args], o);
   const logs = () =>
-    out
+    run
+      .stdout()
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   let gone = false;
-  void exited.then(() => {
+  void run.exited.then(() => {
     gone = true;
   });
   const url = await waitFor({
     what: 'the agent to listen',
     timeoutMs: 15_000,
     fn: () => {
-      if (gone) throw new Error(`agent exited: ${err}${out}`);
+      if (gone) throw new Error(`agent exited: ${run.stderr()}${run.stdout()}`);
       return logs().find((l) => l.msg === 'hsmwatch agent listening')?.url as string | undefined;
     },
   });
   return {
-    proc,
+    proc: run.proc,
     url,
     logs,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    exited: run.exited,
     async stop() {
-      if (gone) return;
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
+      if (!gone) await run.stop();
     },
   };
 }

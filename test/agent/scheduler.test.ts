@@ -7,49 +7,12 @@ import { makeLogger } from '../../src/agent/log.js';
 import { AgentMetrics } from '../../src/agent/metrics.js';
 import { Scheduler } from '../../src/agent/scheduler.js';
 import { AgentState } from '../../src/agent/state.js';
-import { DEFAULTS, type Settings } from '../../src/config/settings.js';
-import type { Environment } from '../../src/core/environment.js';
+import type { Settings } from '../../src/config/settings.js';
 import { defineProbe, type ProbeDefinition } from '../../src/core/probe.js';
-import { vpcEstate } from '../../src/discovery/vpc.js';
-import { emptySnapshot } from '../../src/snapshot/format.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { agentEnv, agentSettings } from './in-process.js';
 
 const quiet = makeLogger({ out: { write: () => true }, level: 'error' });
-
-function settings(agent: Partial<Settings['agent']> = {}): Settings {
-  const s = structuredClone(DEFAULTS);
-  s.hsmIps = ['127.0.0.1'];
-  s.agent = { ...s.agent, jitter: 0, ...agent };
-  return s;
-}
-
-function env(s: Settings): Environment {
-  const snapshot = emptySnapshot(new Date(), 'us-east-1', null);
-  return {
-    mode: 'live',
-    settings: s,
-    region: 'us-east-1',
-    client: null,
-    clusters: [],
-    targets: [
-      {
-        clusterId: 'cluster-a',
-        hsmId: 'hsm-a',
-        eniId: null,
-        ip: '127.0.0.1',
-        family: 4,
-        az: null,
-        subnetId: null,
-        state: 'ACTIVE',
-      },
-    ],
-    vpc: vpcEstate(snapshot),
-    snapshot,
-    findings: [],
-    discovery: { hsmsListed: true, reads: {}, apiErrors: [] },
-    credentials: undefined,
-  };
-}
 
 interface Fake {
   probe: ProbeDefinition;
@@ -96,7 +59,7 @@ function world(probes: Fake[], s: Settings, clock: ManualClock) {
     probes: probes.map((p) => p.probe),
     discover: async (x) => {
       discoveries++;
-      return env(x);
+      return agentEnv(x, ['127.0.0.1']);
     },
     state,
     metrics,
@@ -128,7 +91,7 @@ describe('a reload that deselects a probe', () => {
     const clock = new ManualClock();
     const a = fake('a', clock, 5, undefined);
     const b = fake('b', clock, 5, undefined);
-    const s = settings({ intervalsMs: { discovery: 60_000, a: 100, b: 100 } });
+    const s = agentSettings({ intervalsMs: { discovery: 60_000, a: 100, b: 100 } });
     const w = world([a, b], s, clock);
     w.sched.start();
     await clock.advance(50);
@@ -151,7 +114,7 @@ describe('a reload that deselects a probe', () => {
     const clock = new ManualClock();
     const a = fake('a', clock, 1000); // ignores its signal: returns at 1000 ms whatever happens
     const b = fake('b', clock, 5);
-    const s = settings({ intervalsMs: { discovery: 60_000, a: 100, b: 100 } });
+    const s = agentSettings({ intervalsMs: { discovery: 60_000, a: 100, b: 100 } });
     const w = world([a, b], s, clock);
     w.sched.start();
     await clock.advance(10);
@@ -180,7 +143,7 @@ describe('the concurrency bound', () => {
     const clock = new ManualClock();
     const long = fake('long', clock, 10_000);
     const short = fake('short', clock, 1);
-    const s = settings({
+    const s = agentSettings({
       maxConcurrentProbes: 1,
       intervalsMs: { discovery: 100, long: 60_000, short: 60_000 },
     });
@@ -204,7 +167,7 @@ describe('a probe whose deadline function throws', () => {
       throw new Error('no deadline for you');
     });
     const ok = fake('ok', clock, 1);
-    const s = settings({ intervalsMs: { discovery: 60_000, broken: 100, ok: 100 } });
+    const s = agentSettings({ intervalsMs: { discovery: 60_000, broken: 100, ok: 100 } });
     const w = world([broken, ok], s, clock);
     w.sched.start();
     await clock.advance(350);

@@ -12,50 +12,14 @@ import { parseListenAddress } from '../../src/agent/server.js';
 import { AgentState } from '../../src/agent/state.js';
 import { renderStatusPage } from '../../src/agent/status-page.js';
 import { BasicAuth, loadWebConfig } from '../../src/agent/web-config.js';
-import { DEFAULTS, type Settings } from '../../src/config/settings.js';
-import type { Environment } from '../../src/core/environment.js';
 import { LabelPruner } from '../../src/core/label-pruner.js';
 import { defineProbe, type ProbeDefinition } from '../../src/core/probe.js';
-import { vpcEstate } from '../../src/discovery/vpc.js';
 import { STATUSES, type Status } from '../../src/model/index.js';
 import { verdictOf } from '../../src/report/verdict.js';
-import { emptySnapshot } from '../../src/snapshot/format.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { agentEnv, agentSettings } from './in-process.js';
 
 const quiet = makeLogger({ out: { write: () => true }, level: 'error' });
-
-function settings(patch: Partial<Settings['agent']> = {}): Settings {
-  const s = structuredClone(DEFAULTS);
-  s.hsmIps = ['127.0.0.1'];
-  s.agent = { ...s.agent, jitter: 0, ...patch };
-  return s;
-}
-
-function env(s: Settings, ips: string[]): Environment {
-  return {
-    mode: 'live',
-    settings: s,
-    region: 'us-east-1',
-    client: null,
-    clusters: [],
-    targets: ips.map((ip) => ({
-      clusterId: 'cluster-a',
-      hsmId: `hsm-${ip}`,
-      eniId: null,
-      ip,
-      family: 4,
-      az: null,
-      subnetId: null,
-      state: 'ACTIVE',
-    })),
-    vpc: vpcEstate(emptySnapshot(new Date(), 'us-east-1', null)),
-    snapshot: emptySnapshot(new Date(), 'us-east-1', null),
-    findings: [],
-    // The addresses come from settings.hsmIps, as discovery reports them.
-    discovery: { hsmsListed: s.hsmIps.length > 0, reads: {}, apiErrors: [] },
-    credentials: undefined,
-  };
-}
 
 type Track = { now: number; max: number; runs: string[] };
 
@@ -126,7 +90,7 @@ describe('scheduler', () => {
     const clock = new ManualClock();
     const track = newTrack();
     const probes = ['a', 'b', 'c', 'd'].map((id) => fakeProbe(id, { clock, ms: 30, track }));
-    const s = settings({
+    const s = agentSettings({
       maxConcurrentProbes: 2,
       intervalsMs: { discovery: 60_000, a: 100 },
       defaultIntervalMs: 60_000,
@@ -137,7 +101,7 @@ describe('scheduler', () => {
     const sched = new Scheduler({
       settings: s,
       probes,
-      discover: async (x) => env(x, ['127.0.0.1']),
+      discover: async (x) => agentEnv(x, ['127.0.0.1']),
       state,
       metrics,
       log: quiet,
@@ -179,13 +143,13 @@ describe('scheduler', () => {
       fakeProbe('slow', { clock, track, wait: () => new Promise(() => {}), deadlineMs: 50 }),
       fakeProbe('broken', { clock, ms: 1, track, throws: true }),
     ];
-    const s = settings({ intervalsMs: { discovery: 60_000, broken: 50 } });
+    const s = agentSettings({ intervalsMs: { discovery: 60_000, broken: 50 } });
     const state = new AgentState();
     const metrics = new AgentMetrics({ version: 't', probes, defaults: false });
     const sched = new Scheduler({
       settings: s,
       probes,
-      discover: async (x) => env(x, ['127.0.0.1']),
+      discover: async (x) => agentEnv(x, ['127.0.0.1']),
       state,
       metrics,
       log: quiet,
@@ -215,13 +179,13 @@ describe('scheduler', () => {
     const track = newTrack();
     const probes = [fakeProbe('p', { clock, ms: 1, track })];
     let ips = ['127.0.0.1', '127.0.0.2'];
-    const s = settings({ intervalsMs: { discovery: 100, p: 60_000 } });
+    const s = agentSettings({ intervalsMs: { discovery: 100, p: 60_000 } });
     const state = new AgentState();
     const metrics = new AgentMetrics({ version: 't', probes, defaults: false });
     const sched = new Scheduler({
       settings: s,
       probes,
-      discover: async (x) => env(x, ips),
+      discover: async (x) => agentEnv(x, ips),
       state,
       metrics,
       log: quiet,
@@ -263,13 +227,13 @@ describe('scheduler shutdown', () => {
             })
         : undefined;
       const probe = fakeProbe('p', { clock, ms: probeMs, track, ...(wait ? { wait } : {}) });
-      const s = settings({ intervalsMs: { discovery: 60_000 } });
+      const s = agentSettings({ intervalsMs: { discovery: 60_000 } });
       const state = new AgentState();
       const metrics = new AgentMetrics({ version: 't', probes: [probe], defaults: false });
       const sched = new Scheduler({
         settings: s,
         probes: [probe],
-        discover: async (x) => env(x, ['127.0.0.1']),
+        discover: async (x) => agentEnv(x, ['127.0.0.1']),
         state,
         metrics,
         log: quiet,
@@ -447,8 +411,8 @@ describe('listen address, logs, status page', () => {
 
   it('escapes every value on the status page', () => {
     const state = new AgentState();
-    const s = settings();
-    const e = env(s, ['127.0.0.1']);
+    const s = agentSettings();
+    const e = agentEnv(s, ['127.0.0.1']);
     e.findings.push({
       id: 'x',
       status: 'fail',
@@ -468,7 +432,7 @@ describe('listen address, logs, status page', () => {
 describe('status page verdict', () => {
   const page = (findings: Array<{ id: string; status: Status; remediation?: string }>, ready = true) => {
     const state = new AgentState();
-    const e = env(settings(), ['127.0.0.1']);
+    const e = agentEnv(agentSettings(), ['127.0.0.1']);
     for (const f of findings)
       e.findings.push({ target: 't', message: `${f.id} says so: why`, evidence: {}, ...f });
     state.setEnvironment(e, { at: Date.now(), ok: true, lastSuccessAt: Date.now(), staleSince: null });
