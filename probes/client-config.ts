@@ -1,32 +1,50 @@
 // The CloudHSM Client SDK configuration on this host: the HSM addresses it lists against the
-// cluster's current ENI addresses (stale entries after an HSM replacement are a classic outage), and
-// the trust anchor (customerCA.crt) it uses.
+// cluster's current ENI addresses (stale entries after an HSM replacement are a classic outage, a
+// file never bootstrapped another), the trust anchor (customerCA.crt) it uses, and the client
+// certificate for mutual TLS. It establishes which Client SDK generations the host runs, for the
+// probes that grade HSM ports by it.
 
 import type { X509Certificate } from 'node:crypto';
 import { basename } from 'node:path';
-import { type ClientSdkConfig, type ClientSdkFile, readClientSdkConfig } from '../src/clientsdk/config.js';
+import { bootstrapCommand, configureTool } from '../src/clientsdk/bootstrap.js';
+import {
+  type ClientSdkConfig,
+  type ClientSdkFile,
+  isPlaceholder,
+  readClientSdkConfig,
+} from '../src/clientsdk/config.js';
+import { installOf, portNotUsed } from '../src/clientsdk/install.js';
 import { type AnchorCheck, readTrustAnchor, verifiesAgainst } from '../src/clientsdk/trust-anchor.js';
+import type { Environment } from '../src/core/environment.js';
 import { finding } from '../src/core/findings.js';
-import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
+import { LabelPruner } from '../src/core/label-pruner.js';
+import type { MetricsFactory } from '../src/core/metrics.js';
+import { defineProbe, type ProbeFinding, type ProbeOutcome } from '../src/core/probe.js';
 import type { ClusterInfo, HsmTarget } from '../src/model/index.js';
 import { awsCommand } from '../src/util/aws-command.js';
+import { clientCertFindings } from './support/client-cert-findings.js';
 
-type Id = 'clientsdk.config' | 'clientsdk.stale-address' | 'clientsdk.trust-anchor';
+type Id =
+  | 'clientsdk.config'
+  | 'clientsdk.bootstrap'
+  | 'clientsdk.stale-address'
+  | 'clientsdk.trust-anchor'
+  | 'clientsdk.client-cert';
 
-/** The configure tool of a config file: cloudhsm-pkcs11.cfg → configure-pkcs11; SDK 3 → configure. */
-export function configureTool(path: string, sdk: 3 | 5): string {
-  if (sdk === 3) return '/opt/cloudhsm/bin/configure';
-  const m = /^cloudhsm-([a-z0-9-]+)\.cfg$/.exec(basename(path));
-  return `/opt/cloudhsm/bin/configure-${m?.[1] ?? 'cli'}`;
-}
+export { configureTool };
 
 export const clientConfig = defineProbe({
   id: 'client-config',
   title: 'Client SDK configuration',
   needs: ['live-network'],
+  produces: ['clientSdk'],
   findings: {
     'clientsdk.config': {
       summary: 'The Client SDK configuration files on this host are present and readable.',
+    },
+    'clientsdk.bootstrap': {
+      summary:
+        'Every Client SDK configuration file was bootstrapped: it lists HSM addresses, not the %%HSM_IP_ADDRESS%% placeholder it ships with.',
     },
     'clientsdk.stale-address': {
       summary:
@@ -36,18 +54,25 @@ export const clientConfig = defineProbe({
       summary:
         'The trust anchor exists, is a valid CA certificate, and the cluster certificate verifies against it.',
     },
+    'clientsdk.client-cert': {
+      summary:
+        'The mutual TLS client certificate a Client SDK 5 configuration names is readable, matches its key, chains to its trust anchor and is valid.',
+    },
   },
   deadlineMs: () => 5000,
-  async run(ctx): Promise<{ findings: ProbeFinding<Id>[] }> {
+  declareMetrics: (m) => declareClientCertMetrics(m),
+  async run(ctx) {
     const { settings, env } = ctx;
     const dir = settings.clientSdk.configDir;
     const cfg = readClientSdkConfig(dir);
     // The trust anchor the configuration names, else the configured default.
     const anchorPath = cfg.files.find((f) => f.caFile)?.caFile ?? settings.hsm.trustAnchor;
     const anchor = readTrustAnchor(anchorPath);
+    const install = installOf(cfg);
     const findings: ProbeFinding<Id>[] = [
       ...configFindings(cfg),
-      ...cfg.files.map((f) => staleAddressFinding(f, env.targets)),
+      ...cfg.files.flatMap((f) => bootstrapFindings(f, env)),
+      ...cfg.files.flatMap((f) => staleAddressFindings(f, env.targets)),
       trustAnchorFinding(anchorPath, anchor, {
         clusters: env.clusters,
         haveConfig: cfg.files.length > 0,
@@ -55,10 +80,34 @@ export const clientConfig = defineProbe({
         now: Date.now(),
         region: env.region,
       }),
+      ...clientCertFindings(install.mtls, { now: Date.now(), warnDays: settings.tls.certWarnDays }),
     ];
-    return { findings };
+    return { findings, facts: { clientSdk: install } };
   },
 });
+
+/**
+ * A file whose servers still hold the package's placeholder was never bootstrapped: the component
+ * reading it connects nowhere (it fails with "Config key hostname has invalid value").
+ */
+function bootstrapFindings(f: ClientSdkFile, env: Environment): ProbeFinding<Id>[] {
+  const placeholders = f.servers.filter((s) => isPlaceholder(s.hostname));
+  if (placeholders.length === 0) return [];
+  const clusters = [...new Set(env.targets.map((t) => t.clusterId).filter((c) => c !== null))];
+  const clusterId = clusters.length === 1 ? clusters[0]! : null;
+  const hsmIp = env.targets.find((t) => clusterId === null || t.clusterId === clusterId)?.ip ?? null;
+  const real = f.servers.length - placeholders.length;
+  return [
+    finding(
+      'clientsdk.bootstrap',
+      'fail',
+      f.path,
+      `${basename(f.path)} still lists ${placeholders.map((s) => s.hostname).join(', ')} as an HSM address: the configure tool was never run for it${real ? '' : ', so the Client SDK component reading it cannot reach the cluster'} (each Client SDK 5 component is bootstrapped on its own)`,
+      { sdk: f.sdk, placeholders: placeholders.map((s) => s.hostname), listed: real },
+      `${bootstrapCommand(f.path, f.sdk, { clusterId, region: env.region, hsmIp })}   # then restart the application using the Client SDK`,
+    ),
+  ];
+}
 
 /** The configuration files themselves: the unusable ones, then what was found (or that none was). */
 function configFindings(cfg: ClientSdkConfig): ProbeFinding<Id>[] {
@@ -100,8 +149,18 @@ function configFindings(cfg: ClientSdkConfig): ProbeFinding<Id>[] {
 }
 
 /** The enabled HSM addresses of one file against the cluster's current ENI addresses. */
-function staleAddressFinding(f: ClientSdkFile, targets: readonly HsmTarget[]): ProbeFinding<Id> {
-  const listed = f.servers.filter((s) => s.enabled);
+function staleAddressFindings(f: ClientSdkFile, targets: readonly HsmTarget[]): ProbeFinding<Id>[] {
+  // A placeholder is no address at all: clientsdk.bootstrap reports it.
+  const listed = f.servers.filter((s) => s.enabled && !isPlaceholder(s.hostname));
+  if (listed.length === 0 && f.servers.some((s) => isPlaceholder(s.hostname))) return [];
+  return [staleAddressFinding(f, listed, targets)];
+}
+
+function staleAddressFinding(
+  f: ClientSdkFile,
+  listed: ClientSdkFile['servers'],
+  targets: readonly HsmTarget[],
+): ProbeFinding<Id> {
   // Only meaningful when the cluster's current addresses come from the API, not from --hsm-ip.
   if (!targets.some((t) => t.clusterId !== null))
     return finding(
@@ -220,4 +279,43 @@ function anchorProblems(
       `does not sign the cluster certificate of ${notVerifying.map((cl) => cl.id).join(', ')} (the trust anchor of another cluster?)`,
     );
   return problems;
+}
+
+/**
+ * cloudhsm_client_cert_expiry_timestamp_seconds{file}: notAfter of each mutual TLS client
+ * certificate the configuration names, by the base name of its file (a handful per host); no series
+ * when no certificate could be read — unknown is absent, never 0.
+ * cloudhsm_client_sdk_port_used{port}: whether the installed Client SDK uses each probed HSM port,
+ * so that alerts can leave out a closed 2225 on a Client SDK 5-only host; no series when no
+ * configuration says which SDK is installed.
+ */
+export function declareClientCertMetrics(m: MetricsFactory) {
+  const expiry = m.gauge({
+    name: 'cloudhsm_client_cert_expiry_timestamp_seconds',
+    help: 'notAfter of the client certificate a Client SDK 5 configuration names for mutual TLS with the HSM, in Unix seconds, by certificate file (absent when none is configured or it cannot be read).',
+    labelNames: ['file'],
+  });
+  const portUsed = m.gauge({
+    name: 'cloudhsm_client_sdk_port_used',
+    help: 'Whether a Client SDK installed on this host uses the HSM port (1) or not (0: 2224-2225 on a Client SDK 5-only host); absent when no configuration says.',
+    labelNames: ['port'],
+  });
+  const pruner = new LabelPruner();
+  return (outcome: ProbeOutcome, env: Environment) => {
+    const current: Array<{ file: string }> = [];
+    for (const f of outcome.findings) {
+      const { certFile, notAfter } = f.evidence as { certFile?: unknown; notAfter?: unknown };
+      if (f.id !== 'clientsdk.client-cert' || typeof certFile !== 'string' || typeof notAfter !== 'string')
+        continue;
+      const labels = { file: basename(certFile) };
+      expiry.set(labels, Date.parse(notAfter) / 1000);
+      current.push(labels);
+    }
+    pruner.keep(expiry, current);
+    portUsed.reset();
+    const install = outcome.facts?.clientSdk;
+    if (install?.generations.length)
+      for (const port of env.settings.ports)
+        portUsed.set({ port: String(port) }, portNotUsed(port, install) === null ? 1 : 0);
+  };
 }

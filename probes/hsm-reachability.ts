@@ -1,4 +1,6 @@
-// Live reachability: a TCP connect to every HSM address on every configured port.
+// Live reachability: a TCP connect to every HSM address on every configured port, graded by the
+// Client SDK the host runs (a port only Client SDK 3 uses does not fail a Client SDK 5-only host).
+import { type ClientSdkInstall, portNotUsed, portsNotUsedNote } from '../src/clientsdk/install.js';
 import { formatMs } from '../src/config/duration.js';
 import { LabelPruner } from '../src/core/label-pruner.js';
 import type { MetricsFactory } from '../src/core/metrics.js';
@@ -54,9 +56,18 @@ export function summarise(
   target: HsmTarget,
   results: ReadonlyArray<{ port: number; r: ConnectResult }>,
   region: string | null = null,
+  install?: ClientSdkInstall,
 ): ProbeFinding<Id> {
-  const bad = results.filter((x) => x.r.state !== 'open');
-  const portList = results.map((x) => x.port).join(', ');
+  const failing = results.filter((x) => x.r.state !== 'open');
+  // Ports no installed Client SDK uses: their state is said, but it fails nothing.
+  const unused = failing.filter((x) => portNotUsed(x.port, install) !== null);
+  const bad = failing.filter((x) => !unused.includes(x));
+  const note = unused.length
+    ? `; ${unused.map((x) => `${x.port} ${x.r.state}`).join(', ')}: ${portsNotUsedNote(
+        unused.map((x) => x.port),
+        install,
+      )}`
+    : '';
   const evidence = {
     ip: target.ip,
     ...(target.state ? { hsmState: target.state } : {}),
@@ -66,27 +77,31 @@ export function summarise(
         { state: x.r.state, connectMs: round(x.r.connectMs), ...(x.r.errno ? { errno: x.r.errno } : {}) },
       ]),
     ),
+    ...(unused.length ? { notUsedBySdk: unused.map((x) => x.port), sdk: install?.generations } : {}),
   };
   if (bad.length === 0) {
-    const times = results.map((x) => x.r.connectMs);
+    const open = results.filter((x) => x.r.state === 'open');
+    const times = open.map((x) => x.r.connectMs);
     return {
       id: 'hsm.reachable',
       status: 'pass',
       target: targetLabel(target),
-      message: `ports ${portList} open (connect ${formatMs(Math.min(...times))}–${formatMs(Math.max(...times))})`,
+      message: `${open.length ? `port${open.length > 1 ? 's' : ''} ${open.map((x) => x.port).join(', ')} open (connect ${formatMs(Math.min(...times))}–${formatMs(Math.max(...times))})` : 'no port open'}${note}`,
       evidence,
     };
   }
   const states = [...new Set(bad.map((x) => x.r.state))] as Exclude<LiveState, 'open'>[];
-  const parts = results.map(
-    (x) =>
-      `${x.port} ${x.r.state}${x.r.state === 'error' || x.r.state === 'unreachable' ? ` (${x.r.errno})` : x.r.state === 'timeout' ? ` after ${formatMs(x.r.connectMs)}` : ''}`,
-  );
+  const parts = results
+    .filter((x) => !unused.includes(x))
+    .map(
+      (x) =>
+        `${x.port} ${x.r.state}${x.r.state === 'error' || x.r.state === 'unreachable' ? ` (${x.r.errno})` : x.r.state === 'timeout' ? ` after ${formatMs(x.r.connectMs)}` : ''}`,
+    );
   return {
     id: 'hsm.reachable',
     status: states.every((s) => s === 'error') ? 'error' : 'fail',
     target: targetLabel(target),
-    message: `${parts.join(', ')}: ${states.map((s) => WHY[s]).join('; ')}`,
+    message: `${parts.join(', ')}: ${states.map((s) => WHY[s]).join('; ')}${note}`,
     evidence,
     remediation: states
       .map((s) =>
@@ -148,6 +163,7 @@ export const hsmReachability = defineProbe({
   id: 'reachability',
   title: 'HSM reachability',
   needs: ['hsm-targets', 'live-network'],
+  consumes: ['clientSdk'],
   produces: ['livePaths'],
   // Cheap and the first thing to break: every 15 s in the agent.
   defaultIntervalMs: 15_000,
@@ -184,6 +200,7 @@ export const hsmReachability = defineProbe({
         t,
         results.filter((x) => x.target === t),
         env.region,
+        ctx.facts.clientSdk,
       ),
     }));
     return { findings: groupSameFailure(findings), paths, facts: { livePaths: paths } };

@@ -1,6 +1,9 @@
 // HSM side TLS: a handshake on the HSM's TLS port (2223) of every HSM, with the chain checked against
-// the cluster's trust anchor (customerCA.crt).
+// the cluster's trust anchor (customerCA.crt); and mutual TLS: whether the HSM requires a client
+// certificate, and whether it accepts the one the Client SDK 5 configuration names.
 import type { X509Certificate } from 'node:crypto';
+import { loadClientCertificate } from '../src/clientsdk/client-cert.js';
+import type { ClientSdkInstall } from '../src/clientsdk/install.js';
 import { type AnchorCheck, readTrustAnchor } from '../src/clientsdk/trust-anchor.js';
 import { finding } from '../src/core/findings.js';
 import { defineProbe, type ProbeFinding } from '../src/core/probe.js';
@@ -10,9 +13,10 @@ import { type CertificateSummary, summarise } from '../src/tls/certificate.js';
 import type { HandshakeFailure, HandshakeResult, HandshakeSuccess } from '../src/tls/handshake.js';
 import { awsCommand } from '../src/util/aws-command.js';
 import { mapLimit } from '../src/util/concurrency.js';
+import { type ConfiguredClient, mtlsVerdict } from './support/hsm-mtls.js';
 import { declarePhaseMetrics, phasesOf } from './support/tls-metrics.js';
 
-type Id = 'hsm.tls';
+type Id = 'hsm.tls' | 'hsm.mtls';
 
 /** Each certificate is issued and signed by the next; the last by the anchor (or is the anchor). */
 export function chainVerifies(chain: readonly X509Certificate[], anchor: X509Certificate): boolean {
@@ -28,6 +32,26 @@ export function chainVerifies(chain: readonly X509Certificate[], anchor: X509Cer
 }
 
 const CLIENT_CERT = /CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|PEER_DID_NOT_RETURN_A_CERTIFICATE/i;
+
+/** TLS 1.3: how long after the handshake the HSM's verdict on the client (certificate) may take. */
+const SERVER_VERDICT_MS = 300;
+
+/** The client certificate the first Client SDK 5 file that sets up mutual TLS names, loaded. */
+type Presented = { client: ConfiguredClient; pem: { cert: string; key: string } | null };
+function configuredClient(install: ClientSdkInstall | undefined): Presented | null {
+  const m = install?.mtls.find((x) => x.certFile && x.keyFile);
+  if (!m?.certFile || !m.keyFile) return null;
+  const loaded = loadClientCertificate(m.certFile, m.keyFile);
+  if (!loaded.ok)
+    return {
+      client: { loaded: false, certFile: m.certFile, config: m.config, detail: loaded.detail },
+      pem: null,
+    };
+  return {
+    client: { loaded: true, certFile: m.certFile, config: m.config, leaf: loaded.leaf },
+    pem: { cert: loaded.cert, key: loaded.key },
+  };
+}
 
 /** What the verdict on one HSM's handshake knows besides the handshake. */
 interface HsmTlsSubject {
@@ -53,38 +77,60 @@ export const hsmTls = defineProbe({
       summary:
         "The HSM's TLS port completes a handshake and its chain verifies against the cluster trust anchor.",
     },
+    'hsm.mtls': {
+      summary:
+        'Mutual TLS: an HSM that requires a client certificate accepts the one the Client SDK 5 configuration names.',
+    },
   },
-  deadlineMs: (settings, env) => Math.ceil(env.targets.length / 8) * (settings.timeoutMs + 500) + 2000,
+  consumes: ['clientSdk'],
+  // Two handshakes per HSM when a client certificate is configured, each with its deadline.
+  deadlineMs: (settings, env) =>
+    Math.ceil(env.targets.length / 8) * 2 * (settings.timeoutMs + SERVER_VERDICT_MS + 500) + 2000,
   async run(ctx): Promise<{ findings: ProbeFinding<Id>[] }> {
     const { settings, env } = ctx;
     const port = settings.hsm.tlsPort;
     const anchorPath = settings.hsm.trustAnchor;
     const anchor = readTrustAnchor(anchorPath);
-    const findings = await mapLimit(env.targets, 8, async (t): Promise<ProbeFinding<Id>> => {
-      const h = await probeHandshake({
-        host: t.ip,
+    const presented = configuredClient(ctx.facts.clientSdk);
+    const shake = (ip: string, clientCertificate?: { cert: string; key: string }) =>
+      probeHandshake({
+        host: ip,
         port,
         timeoutMs: settings.timeoutMs,
         signal: ctx.signal,
+        serverVerdictMs: SERVER_VERDICT_MS,
         ...(anchor.ok ? { ca: anchor.pem } : {}),
+        ...(clientCertificate ? { clientCertificate } : {}),
       });
-      return hsmTlsVerdict(
+    const perHsm = await mapLimit(env.targets, 8, async (t): Promise<ProbeFinding<Id>[]> => {
+      const h = await shake(t.ip);
+      const subject: HsmTlsSubject = {
+        clusterId: t.clusterId,
+        hsmId: t.hsmId,
+        ip: t.ip,
+        port,
+        target: `${targetLabel(t)}:${port}`,
+        anchorPath,
+        anchor,
+        timeoutMs: settings.timeoutMs,
+        warnDays: settings.tls.certWarnDays,
+        region: env.region,
+      };
+      const reached = h.ok || (h.stage === 'tls' && !h.notTls);
+      const withCert = presented?.pem && reached ? await shake(t.ip, presented.pem) : null;
+      const mtls = mtlsVerdict(
         {
-          clusterId: t.clusterId,
-          hsmId: t.hsmId,
-          ip: t.ip,
-          port,
-          target: `${targetLabel(t)}:${port}`,
-          anchorPath,
-          anchor,
-          timeoutMs: settings.timeoutMs,
-          warnDays: settings.tls.certWarnDays,
-          region: env.region,
+          target: subject.target,
+          evidence: { ...(t.clusterId ? { clusterId: t.clusterId } : {}), ip: t.ip, port },
+          install: ctx.facts.clientSdk,
+          client: presented?.client ?? null,
         },
         h,
+        withCert,
       );
+      return [hsmTlsVerdict(subject, h), ...(mtls ? [mtls] : [])];
     });
-    return { findings };
+    return { findings: perHsm.flat() };
   },
   declareMetrics: (m) =>
     declarePhaseMetrics(m, {
@@ -195,7 +241,7 @@ function stoppedVerdict(
   evidence: Record<string, unknown>,
 ): ProbeFinding<Id> {
   const why = CLIENT_CERT.test(h.code)
-    ? 'the HSM requires a client certificate (mutual TLS), so the handshake stopped after its certificate'
+    ? 'the HSM requires a client certificate (mutual TLS, see hsm.mtls), so the handshake stopped after its certificate'
     : `the handshake stopped: ${h.code}`;
   return finding(
     'hsm.tls',

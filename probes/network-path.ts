@@ -1,12 +1,13 @@
 // Static path analysis: security groups, network ACLs and routes for every client ENI → HSM
 // address → port, from the VPC estate discovery read alone (so `analyze` and `diagnose` share it).
 
+import type { ClientSdkInstall } from '../src/clientsdk/install.js';
 import type { Environment } from '../src/core/environment.js';
 import { finding } from '../src/core/findings.js';
 import { LabelPruner } from '../src/core/label-pruner.js';
 import type { MetricsFactory } from '../src/core/metrics.js';
 import { defineProbe, type PathContribution, type ProbeFinding } from '../src/core/probe.js';
-import { type ClientEni, targetLabel } from '../src/model/index.js';
+import { type ClientEni, type HsmTarget, targetLabel } from '../src/model/index.js';
 import type { NetFacts } from '../src/netpath/facts.js';
 import {
   clientEndpoint,
@@ -24,6 +25,7 @@ import {
   type Pair,
   ruleNumberAllocator,
 } from './support/path-findings.js';
+import { sourceFindings, targetsByEni } from './support/source-paths.js';
 
 export { COMPONENT_FINDING };
 
@@ -62,6 +64,10 @@ const FINDINGS = {
   'sg.cluster-sg-on-client': {
     summary: 'Notes when the cluster security group is attached to the client itself.',
   },
+  'client.source': {
+    summary:
+      "Which ENI (and kind: interface, branch, trunk, ECS task, Lambda) owns the kernel's source address towards each HSM, and so whose security groups judge the traffic.",
+  },
 } as const;
 type Id = keyof typeof FINDINGS;
 
@@ -69,6 +75,8 @@ export const networkPath = defineProbe({
   id: 'network-path',
   title: 'Network path (security groups, NACLs, routes)',
   needs: ['hsm-targets'],
+  // The Client SDK generations installed here grade the ports (absent offline: every port counts).
+  consumes: ['clientSdk'],
   produces: ['staticPaths'],
   findings: FINDINGS,
   deadlineMs: () => 10_000,
@@ -94,8 +102,19 @@ export const networkPath = defineProbe({
     const paths: PathContribution[] = [];
     // One allocator for the whole round: NACL fixes of different pairs share the ACLs' rule numbers.
     const allocate = ruleNumberAllocator(env.vpc.facts);
+    findings.push(...sourceFindings(env));
+    // Each HSM address from the ENI owning the kernel's source address towards it, else from every ENI.
+    const byEni = targetsByEni(env.client!, env.targets);
     for (const eni of enis) {
-      const checked = checkEni(env, eni, { ports: settings.ports, ephemeral }, allocate);
+      const targets = byEni.get(eni.eniId) ?? [];
+      if (!targets.length) continue;
+      const checked = checkEni(
+        env,
+        { eni, targets },
+        { ports: settings.ports, ephemeral },
+        allocate,
+        ctx.facts.clientSdk,
+      );
       paths.push(...checked.paths);
       findings.push(...checked.findings);
     }
@@ -136,15 +155,16 @@ function ephemeralRangeFinding(ephemeral: { from: number; to: number; source: st
 /** Every HSM address and port from one client ENI: the path records, and the findings per pair. */
 function checkEni(
   env: Environment,
-  eni: ClientEni,
+  { eni, targets }: { eni: ClientEni; targets: readonly HsmTarget[] },
   traffic: Pick<PairInput, 'ports' | 'ephemeral'>,
   allocate: (fix: Fix) => Fix,
+  sdk?: ClientSdkInstall,
 ): { findings: ProbeFinding<Id>[]; paths: PathContribution[] } {
   const { facts } = env.vpc;
   const findings: ProbeFinding<Id>[] = [];
   const paths: PathContribution[] = [];
   const pairs: Pair[] = [];
-  for (const target of env.targets) {
+  for (const target of targets) {
     const client = clientEndpoint(facts, eni, target.family);
     const hsm = hsmEndpoint(facts, target, env.clusters);
     const verdicts = evaluatePair(facts, { client, hsm, ...traffic });
@@ -160,7 +180,7 @@ function checkEni(
     }
     pairs.push({ clientEni: eni.eniId, label: `${eni.eniId} → ${targetLabel(target)}`, target, verdicts });
   }
-  findings.push(...componentFindings(pairs, env, traffic, allocate));
+  findings.push(...componentFindings(pairs, env, traffic, allocate, sdk));
   const shared = clusterSgOnClient(env, eni);
   if (shared) findings.push(shared);
   return { findings, paths };

@@ -1,6 +1,8 @@
 // Permissions: each read-only IAM action hsmwatch uses — allowed, denied or unknown. EC2 actions are
 // asked with DryRun (DryRunOperation = allowed, UnauthorizedOperation = denied, nothing is read);
 // the others are judged by the outcome of the real call made by discovery or the identity check.
+
+import { setMaxListeners } from 'node:events';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { makeEc2Client } from '../src/aws/clients.js';
 import { classifyAwsError, describeFailure } from '../src/aws/errors.js';
@@ -34,6 +36,50 @@ const dryRunRequests = (sdk: Ec2Sdk): DryRunRequests => ({
     c.send(new sdk.DescribeRouteTablesCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
   DescribeVpcPeeringConnections: (c, s) =>
     c.send(new sdk.DescribeVpcPeeringConnectionsCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
+  DescribeNatGateways: (c, s) =>
+    c.send(new sdk.DescribeNatGatewaysCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
+  DescribeTransitGateways: (c, s) =>
+    c.send(new sdk.DescribeTransitGatewaysCommand({ DryRun: true, MaxResults: 5 }), { abortSignal: s }),
+  DescribeTransitGatewayAttachments: (c, s) =>
+    c.send(new sdk.DescribeTransitGatewayAttachmentsCommand({ DryRun: true, MaxResults: 5 }), {
+      abortSignal: s,
+    }),
+  DescribeTransitGatewayVpcAttachments: (c, s) =>
+    c.send(new sdk.DescribeTransitGatewayVpcAttachmentsCommand({ DryRun: true, MaxResults: 5 }), {
+      abortSignal: s,
+    }),
+  DescribeTransitGatewayRouteTables: (c, s) =>
+    c.send(new sdk.DescribeTransitGatewayRouteTablesCommand({ DryRun: true, MaxResults: 5 }), {
+      abortSignal: s,
+    }),
+  GetTransitGatewayRouteTableAssociations: (c, s) =>
+    c.send(
+      new sdk.GetTransitGatewayRouteTableAssociationsCommand({
+        DryRun: true,
+        TransitGatewayRouteTableId: 'tgw-rtb-00000000000000000',
+        MaxResults: 5,
+      }),
+      { abortSignal: s },
+    ),
+  GetTransitGatewayRouteTablePropagations: (c, s) =>
+    c.send(
+      new sdk.GetTransitGatewayRouteTablePropagationsCommand({
+        DryRun: true,
+        TransitGatewayRouteTableId: 'tgw-rtb-00000000000000000',
+        MaxResults: 5,
+      }),
+      { abortSignal: s },
+    ),
+  SearchTransitGatewayRoutes: (c, s) =>
+    c.send(
+      new sdk.SearchTransitGatewayRoutesCommand({
+        DryRun: true,
+        TransitGatewayRouteTableId: 'tgw-rtb-00000000000000000',
+        Filters: [{ Name: 'state', Values: ['active', 'blackhole'] }],
+        MaxResults: 5,
+      }),
+      { abortSignal: s },
+    ),
   GetManagedPrefixListEntries: (c, s) =>
     c.send(
       new sdk.GetManagedPrefixListEntriesCommand({
@@ -135,7 +181,9 @@ export const permissions = defineProbe({
     const identity = ctx.facts.identity;
     const noCredentials = identity?.ok === false && identity.kind === 'credentials';
     try {
-      // All DryRuns at once: each is one small request, and the probe's deadline is one call's.
+      // All DryRuns at once: each is one small request, and the probe's deadline is one call's. Each
+      // listens on the probe's signal: more than Node's default of 10 is expected, not a leak.
+      setMaxListeners(OPERATIONS.length + 10, ctx.signal);
       const verdicts = await mapLimit(OPERATIONS, OPERATIONS.length, async (op) =>
         isDryRun(op) ? await byDryRun(requests, ec2, op.name, ctx.signal) : byRealCall(op, env, identity),
       );

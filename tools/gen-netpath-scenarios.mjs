@@ -240,6 +240,9 @@ function snapshotOf(w) {
     'ec2:DescribeVpcPeeringConnections': { VpcPeeringConnections: w.peerings },
   };
   if (w.prefixLists) aws['ec2:GetManagedPrefixListEntries'] = w.prefixLists;
+  // Families of scenarios beyond one VPC add their own answers and interfaces.
+  Object.assign(aws, w.extraAws ?? {});
+  aws['ec2:DescribeNetworkInterfaces'].NetworkInterfaces.push(...(w.extraEnis ?? []));
   for (const k of w.drop ?? []) delete aws[k];
   const eni = aws['ec2:DescribeNetworkInterfaces']?.NetworkInterfaces?.[0];
   if (eni) {
@@ -250,7 +253,7 @@ function snapshotOf(w) {
     hsmwatchSnapshot: 1,
     capturedAt: '2026-11-30T10:00:00Z',
     region: 'us-east-1',
-    client: { instanceId: 'i-0c11e47000000001' },
+    client: { instanceId: 'i-0c11e47000000001', ...(w.client ?? {}) },
     ports: PORTS,
     aws,
   };
@@ -263,7 +266,8 @@ function expectPaths(w, over = {}) {
     for (const ip of [h.ip, h.ip6].filter(Boolean)) {
       for (const port of PORTS) {
         const o = over[`${ip}:${port}`] ?? over[ip] ?? over['*'] ?? ['reachable', []];
-        out.push({ eniIp: ip, port, clientEni: 'eni-0c11e47000000001', verdict: o[0], components: o[1] });
+        const clientEni = w.expectClientEni ?? 'eni-0c11e47000000001';
+        out.push({ eniIp: ip, port, clientEni, verdict: o[0], components: o[1] });
       }
     }
   }
@@ -695,16 +699,25 @@ add(
   (w) => peered(w, { sgByRef: true, regions: ['us-west-2', 'us-east-1'] }),
   { '*': BLOCK('hsm-sg-ingress') },
 );
+// Was "undecided past the VPC" while hsmwatch read no transit gateway data. Now the attachments are
+// read: neither VPC has one to the gateway its routes name, and "resources in Availability Zones where
+// there is no transit gateway attachment cannot reach the transit gateway" (Transit Gateway guide,
+// Amazon VPC attachments › Limits). A snapshot without these answers is still undecided.
 add(
   'np-transit-gateway',
-  'the client VPC reaches the cluster VPC through a transit gateway: undecided past the VPC',
+  'both VPCs route to a transit gateway, but the answers show no attachment of either VPC to it (nor the gateway): neither direction can reach it, so both are blocked',
   (w) => {
     peered(w);
     w.peerings = [];
     w.routeTables[1].Routes[1] = via('10.0.0.0/16', 'TransitGatewayId', 'tgw-0123456789abcdef0');
     w.routeTables[0].Routes[1] = via('10.1.0.0/16', 'TransitGatewayId', 'tgw-0123456789abcdef0');
+    w.extraAws = {
+      'ec2:DescribeTransitGateways': { TransitGateways: [] },
+      'ec2:DescribeTransitGatewayAttachments': { TransitGatewayAttachments: [] },
+      'ec2:DescribeTransitGatewayVpcAttachments': { TransitGatewayVpcAttachments: [] },
+    };
   },
-  { '*': UNKNOWN('client-route', 'hsm-return-route') },
+  { '*': BLOCK('client-route', 'hsm-return-route') },
 );
 add(
   'np-multi-block',
@@ -794,6 +807,535 @@ add(
     '2600:1f18:aaaa:a001::12': BLOCK('client-nacl-outbound', 'client-nacl-inbound-return'),
     '2600:1f18:aaaa:a002::12': BLOCK('client-nacl-outbound', 'client-nacl-inbound-return'),
   },
+);
+
+// --- issue 10: transit gateways (helper "tgw" adds its scenarios below this line) ---
+// The client in VPC B (10.1.0.0/16, us-east-1a) reaches the cluster VPC (10.0.0.0/16) through one
+// transit gateway, each VPC routing the other's CIDR to it. AWS Transit Gateway guide, "How transit
+// gateways work": a VPC attachment enables an Availability Zone with one subnet ("Resources that reside
+// in Availability Zones where there is no transit gateway attachment will not be able to reach the
+// transit gateway"); a VPC attachment propagates the VPC's CIDR blocks into a route table; a packet
+// from an attachment is routed by the route table associated with that attachment; "Route evaluation
+// order": the most specific route first, then static before propagated; a blackhole route drops.
+const TGW = 'tgw-0123456789abcdef0';
+const TGW_OTHER_OWNER = '444455556666';
+const ATT_CLIENT = 'tgw-attach-0c11e47000000001';
+const ATT_CLUSTER = 'tgw-attach-0c1a55e700000001';
+const TGW_RTB = 'tgw-rtb-0aaaaaaaaaaaaaaa1';
+const TGW_RTB_CLUSTER = 'tgw-rtb-0ccccccccccccccc1';
+const S_TGW_B_1A = 'subnet-0b0b0a77ac000001a';
+const S_TGW_B_1B = 'subnet-0b0b0a77ac000001b';
+const S_TGW_A_1A = 'subnet-0a0a0a77ac000001a';
+const S_TGW_A_1B = 'subnet-0a0a0a77ac000001b';
+const tgwTarget = (id, type, resource) => ({
+  ResourceId: resource,
+  TransitGatewayAttachmentId: id,
+  ResourceType: type,
+});
+const TO_CLUSTER = tgwTarget(ATT_CLUSTER, 'vpc', VPC);
+const TO_CLIENT = tgwTarget(ATT_CLIENT, 'vpc', VPC_B);
+const tgwRoute = (cidr, type, target, state = 'active') => ({
+  DestinationCidrBlock: cidr,
+  ...(target ? { TransitGatewayAttachments: [target] } : {}),
+  Type: type,
+  State: state,
+});
+const BOTH_WAYS = [
+  tgwRoute('10.0.0.0/16', 'propagated', TO_CLUSTER),
+  tgwRoute('10.1.0.0/16', 'propagated', TO_CLIENT),
+];
+const withOption = (options, name, value) => (value ? { ...options, [name]: value } : options);
+
+/**
+ * `tables`: tgw-rtb- id → its routes; `associated`: attachment → tgw-rtb- id; `readable: false` is a
+ * transit gateway shared by another account (DescribeTransitGatewayRouteTables lists none of its
+ * tables); `ref`: SecurityGroupReferencingSupport on the gateway and on each attachment.
+ */
+function transit(w, o = {}) {
+  const {
+    owner = ACCOUNT,
+    clientSubnets = [S_TGW_B_1A],
+    tables = { [TGW_RTB]: BOTH_WAYS },
+    associated = { [ATT_CLIENT]: TGW_RTB, [ATT_CLUSTER]: TGW_RTB },
+    readable = true,
+    ref = {},
+    truncated = [],
+  } = o;
+  peered(w);
+  w.peerings = [];
+  w.routeTables[1].Routes[1] = via('10.0.0.0/16', 'TransitGatewayId', TGW);
+  w.routeTables[0].Routes[1] = via('10.1.0.0/16', 'TransitGatewayId', TGW);
+  w.extraVpcSubnets.push(
+    { SubnetId: S_TGW_B_1A, VpcId: VPC_B, CidrBlock: '10.1.255.0/28', AvailabilityZone: 'us-east-1a' },
+    { SubnetId: S_TGW_B_1B, VpcId: VPC_B, CidrBlock: '10.1.255.16/28', AvailabilityZone: 'us-east-1b' },
+  );
+  w.subnets.push(
+    { SubnetId: S_TGW_A_1A, VpcId: VPC, CidrBlock: '10.0.255.0/28', AvailabilityZone: 'us-east-1a' },
+    { SubnetId: S_TGW_A_1B, VpcId: VPC, CidrBlock: '10.0.255.16/28', AvailabilityZone: 'us-east-1b' },
+  );
+  const vpcOf = { [ATT_CLIENT]: VPC_B, [ATT_CLUSTER]: VPC };
+  const attachment = (id) => ({
+    TransitGatewayAttachmentId: id,
+    TransitGatewayId: TGW,
+    TransitGatewayOwnerId: owner,
+    ResourceOwnerId: ACCOUNT,
+    ResourceType: 'vpc',
+    ResourceId: vpcOf[id],
+    State: 'available',
+    ...(associated[id]
+      ? { Association: { TransitGatewayRouteTableId: associated[id], State: 'associated' } }
+      : {}),
+  });
+  const vpcAttachment = (id, subnets, sgRef) => ({
+    TransitGatewayAttachmentId: id,
+    TransitGatewayId: TGW,
+    VpcId: vpcOf[id],
+    VpcOwnerId: ACCOUNT,
+    State: 'available',
+    SubnetIds: subnets,
+    Options: withOption(
+      { DnsSupport: 'enable', Ipv6Support: 'disable', ApplianceModeSupport: 'disable' },
+      'SecurityGroupReferencingSupport',
+      sgRef,
+    ),
+  });
+  const ids = Object.keys(tables);
+  const perTable = (f) => Object.fromEntries(ids.map((id) => [id, f(id)]));
+  const servedBy = (id) => Object.keys(associated).filter((a) => associated[a] === id);
+  const propagating = (id) => [
+    ...new Set(
+      tables[id]
+        .filter((r) => r.Type === 'propagated')
+        .map((r) => r.TransitGatewayAttachments[0].TransitGatewayAttachmentId),
+    ),
+  ];
+  const attachmentRef = (a, state) => ({
+    TransitGatewayAttachmentId: a,
+    ResourceId: vpcOf[a],
+    ResourceType: 'vpc',
+    State: state,
+  });
+  w.extraAws = {
+    'ec2:DescribeTransitGateways': {
+      TransitGateways: [
+        {
+          TransitGatewayId: TGW,
+          TransitGatewayArn: `arn:aws:ec2:us-east-1:${owner}:transit-gateway/${TGW}`,
+          State: 'available',
+          OwnerId: owner,
+          Options: withOption(
+            {
+              AmazonSideAsn: 64512,
+              AutoAcceptSharedAttachments: 'disable',
+              DefaultRouteTableAssociation: 'enable',
+              AssociationDefaultRouteTableId: TGW_RTB,
+              DefaultRouteTablePropagation: 'enable',
+              PropagationDefaultRouteTableId: TGW_RTB,
+              VpnEcmpSupport: 'enable',
+              DnsSupport: 'enable',
+            },
+            'SecurityGroupReferencingSupport',
+            ref.tgw,
+          ),
+        },
+      ],
+    },
+    'ec2:DescribeTransitGatewayAttachments': {
+      TransitGatewayAttachments: [attachment(ATT_CLIENT), attachment(ATT_CLUSTER)],
+    },
+    'ec2:DescribeTransitGatewayVpcAttachments': {
+      TransitGatewayVpcAttachments: [
+        vpcAttachment(ATT_CLIENT, clientSubnets, ref.client),
+        vpcAttachment(ATT_CLUSTER, [S_TGW_A_1A, S_TGW_A_1B], ref.cluster),
+      ],
+    },
+    // Only the owner reads a gateway's route tables ("Transit gateway sharing considerations").
+    'ec2:DescribeTransitGatewayRouteTables': {
+      TransitGatewayRouteTables: readable
+        ? ids.map((id) => ({
+            TransitGatewayRouteTableId: id,
+            TransitGatewayId: TGW,
+            State: 'available',
+            DefaultAssociationRouteTable: id === TGW_RTB,
+            DefaultPropagationRouteTable: id === TGW_RTB,
+          }))
+        : [],
+    },
+    ...(readable
+      ? {
+          'ec2:SearchTransitGatewayRoutes': perTable((id) => ({
+            Routes: tables[id],
+            AdditionalRoutesAvailable: truncated.includes(id),
+          })),
+          'ec2:GetTransitGatewayRouteTableAssociations': perTable((id) => ({
+            Associations: servedBy(id).map((a) => attachmentRef(a, 'associated')),
+          })),
+          'ec2:GetTransitGatewayRouteTablePropagations': perTable((id) => ({
+            TransitGatewayRouteTablePropagations: propagating(id).map((a) => attachmentRef(a, 'enabled')),
+          })),
+        }
+      : {}),
+  };
+}
+const CLIENT_SG_B = 'sg-0b0b0c11e4700001';
+const refClientSg = () =>
+  tcp(2223, 2225, { UserIdGroupPairs: [{ GroupId: CLIENT_SG_B, UserId: ACCOUNT, VpcId: VPC_B }] });
+const ALL_ON = { tgw: 'enable', client: 'enable', cluster: 'enable' };
+
+add(
+  'np-tgw-reachable',
+  "the client VPC and the cluster VPC are attached to one transit gateway whose route table (associated with both attachments) holds both VPCs' propagated CIDRs; each attachment has a subnet in the Availability Zones it serves: reachable (Transit Gateway guide, How transit gateways work › Route propagation, Route table association)",
+  (w) => transit(w),
+  {},
+);
+add(
+  'np-tgw-blackhole',
+  'the transit gateway route table has a static blackhole route for 10.0.1.0/24 (the first HSM subnet) beside the propagated 10.0.0.0/16: the more specific blackhole drops traffic to that HSM only (Transit Gateway guide, Route evaluation order; Route tables: "a blackhole route ... drops traffic that matches the route")',
+  (w) =>
+    transit(w, {
+      tables: { [TGW_RTB]: [...BOTH_WAYS, tgwRoute('10.0.1.0/24', 'static', null, 'blackhole')] },
+    }),
+  { [H1]: BLOCK('client-route') },
+);
+add(
+  'np-tgw-static-over-propagated',
+  'on-premises advertises 10.0.0.0/16 over a VPN attachment (propagated) and a static 10.0.0.0/16 points at the cluster VPC attachment: on a tie the static route wins, so traffic goes to the cluster VPC and the path is reachable (Transit Gateway guide, Route evaluation order: "Static routes have a higher precedence than propagated routes"); had the VPN route won it would be undecided',
+  (w) =>
+    transit(w, {
+      tables: {
+        [TGW_RTB]: [
+          tgwRoute(
+            '10.0.0.0/16',
+            'propagated',
+            tgwTarget('tgw-attach-0f0e0d0c0b0a09081', 'vpn', 'vpn-0123456789abcdef0'),
+          ),
+          tgwRoute('10.0.0.0/16', 'static', TO_CLUSTER),
+          tgwRoute('10.1.0.0/16', 'propagated', TO_CLIENT),
+        ],
+      },
+    }),
+  {},
+);
+add(
+  'np-tgw-longest-prefix',
+  'the transit gateway route table has a static blackhole default route 0.0.0.0/0 and the propagated VPC CIDRs: the more specific /16 routes decide, so the path is reachable (Transit Gateway guide, Route evaluation order: "The most specific route for the destination address")',
+  (w) =>
+    transit(w, { tables: { [TGW_RTB]: [tgwRoute('0.0.0.0/0', 'static', null, 'blackhole'), ...BOTH_WAYS] } }),
+  {},
+);
+add(
+  'np-tgw-wrong-az',
+  'the client subnet is in us-east-1a but the client VPC attachment has its only subnet in us-east-1b: traffic is forwarded to a transit gateway only when it has an attachment subnet in the same Availability Zone (Transit Gateway guide, Amazon VPC attachments › Limits)',
+  (w) => transit(w, { clientSubnets: [S_TGW_B_1B] }),
+  { '*': BLOCK('client-route') },
+);
+add(
+  'np-tgw-no-return',
+  "isolated route tables: the client attachment's table holds the cluster CIDR, but the table associated with the cluster attachment has no route back to 10.1.0.0/16 (the client attachment does not propagate into it): the return traffic is dropped (Transit Gateway guide, Route table association: packets from an attachment are routed by its associated table)",
+  (w) =>
+    transit(w, {
+      tables: { [TGW_RTB]: [BOTH_WAYS[0]], [TGW_RTB_CLUSTER]: [] },
+      associated: { [ATT_CLIENT]: TGW_RTB, [ATT_CLUSTER]: TGW_RTB_CLUSTER },
+    }),
+  { '*': BLOCK('hsm-return-route') },
+);
+add(
+  'np-tgw-unreadable',
+  `the transit gateway belongs to account ${TGW_OTHER_OWNER} and is shared with this one (AWS RAM): DescribeTransitGatewayRouteTables lists none of its tables, since only the owner can run the route table APIs (Transit Gateway guide, Transit gateway sharing considerations): both directions undecided, naming that account and SearchTransitGatewayRoutes`,
+  (w) => transit(w, { owner: TGW_OTHER_OWNER, readable: false }),
+  { '*': UNKNOWN('client-route', 'hsm-return-route') },
+);
+// 999 routes to an on-premises VPN and a static /32 to the client: the answer stops at 1,000 routes
+// and says AdditionalRoutesAvailable (EC2 API reference, SearchTransitGatewayRoutes).
+const VPN_TARGET = tgwTarget('tgw-attach-0f0e0d0c0b0a09081', 'vpn', 'vpn-0123456789abcdef0');
+const onPremises = Array.from({ length: 999 }, (_, i) =>
+  tgwRoute(`172.${16 + (i >> 8)}.${i & 255}.0/24`, 'propagated', VPN_TARGET),
+);
+add(
+  'np-tgw-truncated',
+  'SearchTransitGatewayRoutes answered 1,000 routes and AdditionalRoutesAvailable: none of them matches the HSM addresses, so a route not returned may decide (undecided); the way back matches a static /32 for the client, which no unseen route can beat (most specific, static first: Transit Gateway guide, Route evaluation order)',
+  (w) =>
+    transit(w, {
+      tables: { [TGW_RTB]: [...onPremises, tgwRoute('10.1.0.10/32', 'static', TO_CLIENT)] },
+      truncated: [TGW_RTB],
+    }),
+  { '*': UNKNOWN('client-route') },
+);
+add(
+  'np-tgw-peering-attachment',
+  'the transit gateway route table sends 10.0.0.0/16 (static, winning over the propagated route) to a peering attachment with another transit gateway: its route tables are not read, so the forward path is undecided (Transit Gateway guide, Routes for peering attachments)',
+  (w) =>
+    transit(w, {
+      tables: {
+        [TGW_RTB]: [
+          ...BOTH_WAYS,
+          tgwRoute(
+            '10.0.0.0/16',
+            'static',
+            tgwTarget('tgw-attach-0bee0000000000001', 'peering', 'tgw-0fedcba9876543210'),
+          ),
+        ],
+      },
+    }),
+  { '*': UNKNOWN('client-route') },
+);
+// Security group referencing across a transit gateway (AWS Networking & Content Delivery blog,
+// "Introducing security group referencing for AWS Transit Gateway", 2024): inbound rules may reference
+// groups of other VPCs attached to the transit gateway in the same Region; outbound references are not
+// supported; the SecurityGroupReferencingSupport option of the transit gateway (disabled by default)
+// and of the VPC attachments turns it on (EC2 API reference, TransitGatewayOptions,
+// TransitGatewayVpcAttachmentOptions).
+add(
+  'np-tgw-sg-ref',
+  'the cluster security group admits the client security group of the other VPC by reference, across a transit gateway with security group referencing enabled on the gateway and both attachments: reachable',
+  (w) => {
+    transit(w, { ref: ALL_ON });
+    clusterSg(w).IpPermissions = [refClientSg()];
+  },
+  {},
+);
+add(
+  'np-tgw-sg-ref-disabled',
+  'the cluster security group admits the client security group by reference across the transit gateway, but security group referencing is disabled on the cluster VPC attachment: the reference does not apply',
+  (w) => {
+    transit(w, { ref: { ...ALL_ON, cluster: 'disable' } });
+    clusterSg(w).IpPermissions = [refClientSg()];
+  },
+  { '*': BLOCK('hsm-sg-ingress') },
+);
+add(
+  'np-tgw-sg-ref-egress',
+  'the client security group allows egress only to the cluster security group by reference across the transit gateway (enabled everywhere): outbound references across a transit gateway are not supported, so nothing allows the egress',
+  (w) => {
+    transit(w, { ref: ALL_ON });
+    clusterSg(w).IpPermissions = [refClientSg()];
+    w.sgs.find((g) => g.GroupId === CLIENT_SG_B).IpPermissionsEgress = [
+      tcp(2223, 2225, { UserIdGroupPairs: [{ GroupId: CLUSTER_SG, UserId: ACCOUNT, VpcId: VPC }] }),
+    ];
+  },
+  { '*': BLOCK('client-sg-egress') },
+);
+
+// --- issue 10: middleboxes (helper "middlebox" adds its scenarios below this line) ---
+
+// Routes more specific than the local route may target "a NAT gateway, network interface, or Gateway
+// Load Balancer endpoint" (VPC User Guide, Subnet route tables › Rules and considerations); the
+// traffic then goes to that target (VPC User Guide, Middlebox scenarios › Inspect traffic between
+// subnets: subnet A routes "Subnet B CIDR → appliance-eni", subnet B routes "Subnet A CIDR →
+// appliance-eni"). The middlebox sits in its own subnet, 10.0.3.0/24.
+const S_MBOX = 'subnet-0mb0x000000000001';
+const APPLIANCE = 'eni-0a9911a9ce0000001';
+const NAT = 'nat-0a7a7a7a7a7a7a7a1';
+const NAT_IP = '10.0.3.5';
+const GWLBE = 'vpce-0c1c1c1c1c1c1c1c1';
+function mboxSubnet(w) {
+  w.subnets.push({ SubnetId: S_MBOX, VpcId: VPC, CidrBlock: '10.0.3.0/24', AvailabilityZone: 'us-east-1a' });
+}
+/** The client subnet sends the HSM subnets to `id` (one route per subnet CIDR, as the docs require). */
+function clientVia(w, key, id) {
+  w.routeTables.push(
+    rtb(
+      'rtb-0c11e47000000mb1',
+      VPC,
+      [local('10.0.0.0/16'), via('10.0.1.0/24', key, id), via('10.0.2.0/24', key, id)],
+      {
+        subnets: [S_CLIENT],
+      },
+    ),
+  );
+}
+/** The HSM subnets send the client subnet to `id`. */
+function hsmVia(w, key, id) {
+  w.routeTables.push(
+    rtb('rtb-0a5m0000000000mb1', VPC, [local('10.0.0.0/16'), via('10.0.0.0/24', key, id)], {
+      subnets: [S_HSM1, S_HSM2],
+    }),
+  );
+}
+function appliance(w, sourceDestCheck) {
+  mboxSubnet(w);
+  clientVia(w, 'NetworkInterfaceId', APPLIANCE);
+  hsmVia(w, 'NetworkInterfaceId', APPLIANCE);
+  if (sourceDestCheck === undefined) return; // the appliance's interface is not in the snapshot
+  w.extraEnis = [
+    {
+      NetworkInterfaceId: APPLIANCE,
+      SubnetId: S_MBOX,
+      VpcId: VPC,
+      PrivateIpAddress: '10.0.3.20',
+      PrivateIpAddresses: [{ PrivateIpAddress: '10.0.3.20', Primary: true }],
+      Ipv6Addresses: [],
+      Groups: [{ GroupId: 'sg-0a9911a9ce0000001', GroupName: 'firewall' }],
+      SourceDestCheck: sourceDestCheck,
+      InterfaceType: 'interface',
+      Status: 'in-use',
+      Description: 'firewall appliance',
+    },
+  ];
+}
+/** A NAT gateway in the middlebox subnet; the client subnet routes the HSM subnets through it. */
+function natPath(w, { state = 'available', read = true } = {}) {
+  mboxSubnet(w);
+  clientVia(w, 'NatGatewayId', NAT);
+  if (!read) return;
+  w.extraAws = {
+    'ec2:DescribeNatGateways': {
+      NatGateways: [
+        {
+          NatGatewayId: NAT,
+          State: state,
+          SubnetId: S_MBOX,
+          VpcId: VPC,
+          ConnectivityType: 'private',
+          NatGatewayAddresses: [
+            {
+              NetworkInterfaceId: 'eni-0a7a7a7a7a7a7a7a1',
+              PrivateIp: NAT_IP,
+              IsPrimary: true,
+              Status: 'succeeded',
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+// NAT gateways: "Both private and public NAT gateways map the source private IPv4 address of the
+// instances to the private IPv4 address of the NAT gateway"; "You cannot associate a security group
+// with a NAT gateway"; "You can use a network ACL to control the traffic to and from the subnet for
+// your NAT gateway. NAT gateways use ports 1024–65535" (VPC User Guide, NAT gateways and NAT gateway
+// basics). Security group referencing: "Incoming traffic is allowed based on the private IP
+// addresses of the network interfaces that are associated with the source security group" (VPC User
+// Guide, Security group rules).
+const admitNat = (w) => {
+  clusterSg(w).IpPermissions.push(tcp(2223, 2225, { IpRanges: [{ CidrIp: `${NAT_IP}/32` }] }));
+};
+add(
+  'np-mbox-appliance',
+  'both sides route each other through a firewall appliance ENI (more specific than local; VPC User Guide, Middlebox scenarios › Inspect traffic between subnets) whose interface was not read: hsmwatch cannot see inside it, so both routes are unknown',
+  (w) => appliance(w),
+  { '*': UNKNOWN('client-route', 'hsm-return-route') },
+);
+add(
+  'np-mbox-appliance-return',
+  'only the HSM subnets route the client subnet through an appliance ENI: the forward path is local, the return path unknown (the appliance decides; VPC User Guide, Subnet route tables › Rules and considerations)',
+  (w) => {
+    mboxSubnet(w);
+    hsmVia(w, 'NetworkInterfaceId', APPLIANCE);
+  },
+  { '*': UNKNOWN('hsm-return-route') },
+);
+add(
+  'np-mbox-appliance-forwarding',
+  'both sides route through an appliance ENI with source/destination checking disabled, as the VPC User Guide requires (Middlebox routing wizard considerations): it can forward, but its own rules decide: unknown',
+  (w) => appliance(w, false),
+  { '*': UNKNOWN('client-route', 'hsm-return-route') },
+);
+add(
+  'np-mbox-source-dest-check',
+  'both sides route through an appliance ENI whose source/destination checking is still enabled: "the instance must be the source or destination of any traffic it sends or receives" (VPC User Guide, NAT instances › Disable source/destination checks), so it drops the forwarded traffic: client-route blocked (the return past it is undecided)',
+  (w) => appliance(w, true),
+  { '*': BLOCK('client-route') },
+);
+add(
+  'np-mbox-gwlb',
+  'both sides route each other through a Gateway Load Balancer endpoint (an allowed target of a route more specific than local; VPC User Guide, Subnet route tables): hsmwatch cannot see the appliances behind it, so both routes are unknown',
+  (w) => {
+    mboxSubnet(w);
+    clientVia(w, 'GatewayId', GWLBE);
+    hsmVia(w, 'GatewayId', GWLBE);
+  },
+  { '*': UNKNOWN('client-route', 'hsm-return-route') },
+);
+add(
+  'np-mbox-nat-reachable',
+  'the client subnet routes the HSM subnets through a private NAT gateway (an allowed target of a route more specific than local); the HSM sees the NAT gateway private address 10.0.3.5 (VPC User Guide, NAT gateways), which the cluster SG admits by CIDR: reachable',
+  (w) => {
+    natPath(w);
+    admitNat(w);
+  },
+  {},
+);
+add(
+  'np-mbox-nat-sg-ref',
+  'through a NAT gateway the HSM sees its private address, not the client: the cluster SG rule that references the client SG matches only addresses of interfaces in that group (VPC User Guide, Security group rules) and a NAT gateway has no security group: hsm-sg-ingress blocked, fixed by admitting 10.0.3.5/32',
+  (w) => natPath(w),
+  { '*': BLOCK('hsm-sg-ingress') },
+);
+add(
+  'np-mbox-nat-nacl',
+  'through a NAT gateway, the HSM subnet NACL admits the client subnet 10.0.0.0/24 but not the NAT gateway address 10.0.3.5 the traffic now comes from (VPC User Guide, NAT gateways): hsm-nacl-inbound blocked',
+  (w) => {
+    natPath(w);
+    admitNat(w);
+    hsmAcl(w, [
+      entry(100, false, 'allow', '10.0.0.0/24'),
+      entry(100, true, 'allow', '0.0.0.0/0'),
+      entry(32767, false, 'deny', '0.0.0.0/0'),
+      entry(32767, true, 'deny', '0.0.0.0/0'),
+    ]);
+  },
+  { '*': BLOCK('hsm-nacl-inbound') },
+);
+add(
+  'np-mbox-nat-subnet-nacl',
+  "the NAT gateway's own subnet NACL (which applies to it: VPC User Guide, NAT gateway basics) admits the HSM replies on 1024-65535 but not the client's traffic to the HSM ports: blocked on the client-route hop through the NAT subnet",
+  (w) => {
+    natPath(w);
+    admitNat(w);
+    w.nacls.push(
+      nacl(
+        'acl-0mb0x000000000001',
+        VPC,
+        [
+          entry(100, false, 'allow', '10.0.1.0/24', '6', [1024, 65535]),
+          entry(110, false, 'allow', '10.0.2.0/24', '6', [1024, 65535]),
+          entry(100, true, 'allow', '0.0.0.0/0'),
+          entry(32767, false, 'deny', '0.0.0.0/0'),
+          entry(32767, true, 'deny', '0.0.0.0/0'),
+        ],
+        [S_MBOX],
+      ),
+    );
+  },
+  { '*': BLOCK('client-route') },
+);
+add(
+  'np-mbox-nat-unread',
+  'the client subnet routes the HSM subnets through a NAT gateway but DescribeNatGateways was denied: the address the HSM sees is not known, so the path is undecided',
+  (w) => natPath(w, { read: false }),
+  { '*': UNKNOWN('client-route') },
+  {
+    findings: { 'path.data': 'skip' },
+    sim: { faults: { 'ec2:DescribeNatGateways': { code: 'UnauthorizedOperation', status: 403 } } },
+  },
+);
+add(
+  'np-mbox-nat-pending',
+  'the client subnet routes the HSM subnets through a NAT gateway that is still pending: it is ready for use only once its state is Available (VPC User Guide, NAT gateways › Create a NAT gateway): client-route blocked',
+  (w) => {
+    natPath(w, { state: 'pending' });
+    admitNat(w);
+  },
+  { '*': BLOCK('client-route') },
+);
+
+// --- issue 10: source interfaces (helper "source" adds its scenarios below this line) ---
+const { sourceScenarios } = await import('./gen-netpath-source.mjs');
+scenarios.push(
+  ...sourceScenarios({
+    base,
+    snapshotOf,
+    expectPaths,
+    sg,
+    tcp,
+    ALL_OUT,
+    CLUSTER_SG,
+    CLIENT_SG,
+    ACCOUNT,
+    VPC,
+    S_CLIENT,
+  }),
 );
 
 mkdirSync(OUT, { recursive: true });

@@ -1,5 +1,8 @@
 // The network-path probe's findings for failing components: one per component and resource of a
 // client ENI, across the HSM addresses and ports it blocks, with the fewest rules that fix them all.
+// Graded by the Client SDK the host runs: a component that blocks only ports no installed SDK uses
+// (2224-2225 on a Client SDK 5-only host) is a note, not a failure; the path verdicts stay as they are.
+import { type ClientSdkInstall, portNotUsed, portsNotUsedNote } from '../../src/clientsdk/install.js';
 import type { Environment } from '../../src/core/environment.js';
 import type { ProbeFinding } from '../../src/core/probe.js';
 import type { HsmTarget } from '../../src/model/index.js';
@@ -73,6 +76,7 @@ export function componentFindings(
   env: Environment,
   traffic: Pick<PairInput, 'ports' | 'ephemeral'>,
   allocate: (fix: Fix) => Fix,
+  sdk?: ClientSdkInstall,
 ): ProbeFinding<ComponentId>[] {
   const out: ProbeFinding<ComponentId>[] = [];
   const groups = new Map<string, Failure[]>();
@@ -85,17 +89,24 @@ export function componentFindings(
       }
     }
   }
-  for (const items of groups.values()) out.push(groupFinding(items, env, traffic, allocate));
+  for (const items of groups.values()) out.push(groupFinding(items, env, traffic, allocate, sdk));
   for (const pair of pairs) {
-    if (pair.verdicts.every((v) => v.verdict === 'reachable')) {
-      out.push({
-        id: 'path.static',
-        status: 'pass',
-        target: pair.label,
-        message: `security groups, network ACLs and routes allow TCP ${formatRanges(toRanges(pair.verdicts.map((v) => v.port)))}`,
-        evidence: { clientEni: pair.clientEni, hsmIp: pair.target.ip },
-      });
-    }
+    const used = pair.verdicts.filter((v) => portNotUsed(v.port, sdk) === null);
+    if (used.length === 0 || !used.every((v) => v.verdict === 'reachable')) continue;
+    const others = pair.verdicts.filter((v) => !used.includes(v) && v.verdict !== 'reachable');
+    const note = others.length
+      ? ` (not ${formatRanges(toRanges(others.map((v) => v.port)))}: ${portsNotUsedNote(
+          others.map((v) => v.port),
+          sdk,
+        )})`
+      : '';
+    out.push({
+      id: 'path.static',
+      status: 'pass',
+      target: pair.label,
+      message: `security groups, network ACLs and routes allow TCP ${formatRanges(toRanges(pair.verdicts.filter((v) => v.verdict === 'reachable').map((v) => v.port)))}${note}`,
+      evidence: { clientEni: pair.clientEni, hsmIp: pair.target.ip },
+    });
   }
   return out;
 }
@@ -105,16 +116,21 @@ function groupFinding(
   env: Environment,
   traffic: Pick<PairInput, 'ports' | 'ephemeral'>,
   allocate: (fix: Fix) => Fix,
+  sdk: ClientSdkInstall | undefined,
 ): ProbeFinding<ComponentId> {
   const first = items[0]!;
   const { component } = first.check;
   const blocked = first.check.status === 'block';
   const pairs = [...new Set(items.map((i) => i.pair))];
   const ports = formatRanges(toRanges(items.map((i) => i.port)));
+  const portList = [...new Set(items.map((i) => i.port))].sort((a, b) => a - b);
+  // Only ports no installed Client SDK uses: said, with why it does not matter here.
+  const notUsed = portList.every((p) => portNotUsed(p, sdk) !== null);
   const returnTraffic =
     component === 'client-nacl-inbound-return' || component === 'hsm-nacl-outbound-return';
+  // A note proposes no rule (and takes no NACL rule number from the findings that do).
   const fixes = groupFixes(
-    items.map((i) => i.check.fix).filter((f): f is Fix => f !== undefined),
+    notUsed ? [] : items.map((i) => i.check.fix).filter((f): f is Fix => f !== undefined),
     {
       widen: PEER_IS_HSM.has(component) ? hsmSubnets(env, pairs) : new Map(),
       requested: returnTraffic ? [traffic.ephemeral] : toRanges(traffic.ports),
@@ -123,9 +139,9 @@ function groupFinding(
   ).map(allocate);
   const f: ProbeFinding<ComponentId> = {
     id: COMPONENT_FINDING[component],
-    status: blocked ? 'fail' : 'warn',
+    status: notUsed ? 'pass' : blocked ? 'fail' : 'warn',
     target: pairs.length === 1 ? first.pair.label : groupLabel(pairs),
-    message: `${COMPONENT_LABEL[component]} ${blocked ? 'blocks' : 'cannot be decided for'} TCP ${ports}${pairs.length > 1 ? ` to ${pairs.length} HSM addresses` : ''}: ${groupDetail(items)}`,
+    message: `${COMPONENT_LABEL[component]} ${blocked ? 'blocks' : 'cannot be decided for'} TCP ${ports}${pairs.length > 1 ? ` to ${pairs.length} HSM addresses` : ''}: ${groupDetail(items)}${notUsed ? `; ${portsNotUsedNote(portList, sdk)}` : ''}`,
     evidence: {
       component,
       resourceIds: first.check.resourceIds,
@@ -133,6 +149,7 @@ function groupFinding(
       clientEni: first.pair.clientEni,
       hsmIps: pairs.map((p) => p.target.ip),
       ...(pairs.length > 1 ? { details: [...new Set(items.map((i) => i.check.detail))] } : {}),
+      ...(notUsed ? { notUsedBySdk: portList, sdk: sdk?.generations } : {}),
     },
   };
   if (fixes.length) f.remediation = fixes.map((x) => fixCommand(x, env.region)).join(' && ');

@@ -13,7 +13,7 @@ export interface OperationSpec {
   /** The list field of its answer, kept in the snapshot under `service:Operation`; null: not stored. */
   listField: string | null;
   /** Which step calls it. */
-  usedBy: 'discovery: clusters' | 'discovery: VPC' | 'identity check';
+  usedBy: 'discovery: clusters' | 'discovery: VPC' | 'discovery: transit gateway' | 'identity check';
   /** What hsmwatch reads with it, for the policy and for a denied call's finding. */
   why: string;
 }
@@ -91,6 +91,73 @@ export const AWS_OPERATIONS = {
     listField: 'Entries',
     usedBy: 'discovery: VPC',
     why: 'prefix lists in rules and routes',
+  },
+  DescribeNatGateways: {
+    service: 'ec2',
+    action: 'ec2:DescribeNatGateways',
+    dryRun: true,
+    listField: 'NatGateways',
+    usedBy: 'discovery: VPC',
+    why: 'NAT gateways a route sends HSM traffic through (their private addresses)',
+  },
+  DescribeTransitGateways: {
+    service: 'ec2',
+    action: 'ec2:DescribeTransitGateways',
+    dryRun: true,
+    listField: 'TransitGateways',
+    usedBy: 'discovery: transit gateway',
+    why: 'transit gateways on the path: owner, security group referencing',
+  },
+  DescribeTransitGatewayAttachments: {
+    service: 'ec2',
+    action: 'ec2:DescribeTransitGatewayAttachments',
+    dryRun: true,
+    listField: 'TransitGatewayAttachments',
+    usedBy: 'discovery: transit gateway',
+    why: 'attachments of the VPCs on the path and their associated route tables',
+  },
+  DescribeTransitGatewayVpcAttachments: {
+    service: 'ec2',
+    action: 'ec2:DescribeTransitGatewayVpcAttachments',
+    dryRun: true,
+    listField: 'TransitGatewayVpcAttachments',
+    usedBy: 'discovery: transit gateway',
+    why: 'VPC attachments: their subnets per Availability Zone and options',
+  },
+  DescribeTransitGatewayRouteTables: {
+    service: 'ec2',
+    action: 'ec2:DescribeTransitGatewayRouteTables',
+    dryRun: true,
+    listField: 'TransitGatewayRouteTables',
+    usedBy: 'discovery: transit gateway',
+    why: 'transit gateway route tables (readable by the transit gateway owner only)',
+  },
+  GetTransitGatewayRouteTableAssociations: {
+    service: 'ec2',
+    action: 'ec2:GetTransitGatewayRouteTableAssociations',
+    dryRun: true,
+    // Kept per route table id: { "tgw-rtb-…": { Associations: [...] } }.
+    listField: 'Associations',
+    usedBy: 'discovery: transit gateway',
+    why: 'which attachments each transit gateway route table serves',
+  },
+  GetTransitGatewayRouteTablePropagations: {
+    service: 'ec2',
+    action: 'ec2:GetTransitGatewayRouteTablePropagations',
+    dryRun: true,
+    // Kept per route table id: { "tgw-rtb-…": { TransitGatewayRouteTablePropagations: [...] } }.
+    listField: 'TransitGatewayRouteTablePropagations',
+    usedBy: 'discovery: transit gateway',
+    why: 'which attachments propagate routes into each route table',
+  },
+  SearchTransitGatewayRoutes: {
+    service: 'ec2',
+    action: 'ec2:SearchTransitGatewayRoutes',
+    dryRun: true,
+    // Kept per route table id: { "tgw-rtb-…": { Routes: [...], AdditionalRoutesAvailable } }.
+    listField: 'Routes',
+    usedBy: 'discovery: transit gateway',
+    why: 'the routes of the transit gateway route tables on the path',
   },
   GetCallerIdentity: {
     service: 'sts',

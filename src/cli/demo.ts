@@ -65,7 +65,7 @@ async function runDemo(argv: DemoArgs, io: Io): Promise<number> {
     import('../sim/netns.js'),
     import('./settings-args.js'),
   ]);
-  const { IN_NETNS_ENV, netnsSupport, rerunInNamespace, setupNamespace } = netns;
+  const { IN_NETNS_ENV, needsNamespace, netnsSupport, rerunInNamespace, setupNamespace } = netns;
   if (argv.list) {
     for (const s of listScenarios()) io.stdout.write(`${s.name.padEnd(22)} ${s.description}\n`);
     return EXIT.ok;
@@ -80,24 +80,28 @@ async function runDemo(argv: DemoArgs, io: Io): Promise<number> {
   const settings = settingsFromArgs(argv);
   const inNetns = process.env[IN_NETNS_ENV] === '1';
   const rules = scenario.sim?.network ?? [];
-  if (rules.length > 0 && argv.agent) {
+  const isolated = needsNamespace(scenario);
+  if (isolated && argv.agent) {
     io.stderr.write(
       `hsmwatch demo: scenario "${scenario.name}" runs in a private network namespace, where an agent's status page could not be reached from this host; run it without --agent.\n`,
     );
     return EXIT.usage;
   }
-  if (rules.length > 0 && !inNetns) {
+  if (isolated && !inNetns) {
     const support = netnsSupport();
     if (!support.ok) {
+      const what = rules.length
+        ? 'drops packets for real, with nftables'
+        : 'routes its source addresses for real';
       io.stderr.write(
-        `hsmwatch demo: scenario "${scenario.name}" drops packets for real, with nftables in a private network namespace, and this machine cannot provide one: ${support.reason}.\n` +
+        `hsmwatch demo: scenario "${scenario.name}" ${what} in a private network namespace, and this machine cannot provide one: ${support.reason}.\n` +
           'It is not faked. Install the packages (apt-get install nftables iproute2 util-linux) and run as root, or where unprivileged user namespaces are allowed.\n',
       );
       return EXIT.usage;
     }
     return rerunInNamespace(support);
   }
-  if (inNetns) setupNamespace(rules);
+  if (inNetns) setupNamespace(rules, scenario.snapshot.client.sources ?? []);
 
   // Loaded on use: the simulated world, the probes and the AWS SDK.
   const { startWorld } = await import('../sim/world.js');

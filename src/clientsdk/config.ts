@@ -18,13 +18,24 @@ export interface ClientSdkFile {
   servers: ListedServer[];
   /** The trust anchor the file names (SDK 5 hsm_ca_file, SDK 3 CAfile); null when not set. */
   caFile: string | null;
+  /**
+   * SDK 5 mutual TLS: the client certificate chain and key files the file names (set by configure
+   * --client-cert-hsm-tls-file / --client-key-hsm-tls-file); null when it names neither.
+   */
+  mtls: { certFile: string | null; keyFile: string | null } | null;
 }
+
+/**
+ * The hostname the SDK 5 packages ship in their configuration files until the configure tool is run
+ * (`%%HSM_IP_ADDRESS%%`): a file still holding such a token was never bootstrapped.
+ */
+export const isPlaceholder = (hostname: string): boolean => /^%%[A-Z0-9_]+%%$/.test(hostname.trim());
 
 export interface ClientSdkConfig {
   dir: string;
   files: ClientSdkFile[];
-  /** Files that exist but cannot be used, with the reason. */
-  problems: Array<{ path: string; reason: string }>;
+  /** Files that exist but cannot be used, with the reason and the SDK their name belongs to (null: the directory). */
+  problems: Array<{ path: string; reason: string; sdk: 3 | 5 | null }>;
 }
 
 const MAX = 1024 * 1024;
@@ -67,16 +78,32 @@ export function parseSdk5(path: string, value: unknown): ClientSdkFile | string 
   if (!Array.isArray(clusters)) return 'no "clusters" list (not a Client SDK 5 configuration)';
   const servers: ListedServer[] = [];
   let caFile: string | null = null;
+  let mtls: ClientSdkFile['mtls'] = null;
   for (const c of clusters) {
     const cluster = obj(obj(c)?.cluster);
     if (!cluster) continue;
-    if (typeof cluster.hsm_ca_file === 'string' && cluster.hsm_ca_file !== '') caFile ??= cluster.hsm_ca_file;
+    caFile ??= pathField(cluster.hsm_ca_file);
+    mtls ??= mtlsFiles(cluster);
     for (const s of Array.isArray(cluster.servers) ? cluster.servers : []) {
       const parsed = server(s);
       if (parsed) servers.push(parsed);
     }
   }
-  return { path, sdk: 5, servers, caFile };
+  return { path, sdk: 5, servers, caFile, mtls };
+}
+
+/** A file path field: a non-empty string, else absent. */
+const pathField = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
+
+/**
+ * The mutual TLS files of one cluster entry. The user guide documents the configure options
+ * (--client-cert-hsm-tls-file, --client-key-hsm-tls-file), not the JSON they write: the keys read
+ * are those options' names in the file's snake_case.
+ */
+function mtlsFiles(cluster: Record<string, unknown>): ClientSdkFile['mtls'] {
+  const certFile = pathField(cluster.client_cert_hsm_tls_file);
+  const keyFile = pathField(cluster.client_key_hsm_tls_file);
+  return certFile || keyFile ? { certFile, keyFile } : null;
 }
 
 /** SDK 3: cloudhsm_client.cfg {"server":{"hostname","port","CAfile"}}; cloudhsm_mgmt_util.cfg {"servers":[...]}. */
@@ -89,20 +116,25 @@ export function parseSdk3(path: string, value: unknown): ClientSdkFile | string 
   if (single) {
     const s = server(single);
     if (s) servers.push(s);
-    if (typeof single.CAfile === 'string' && single.CAfile !== '') caFile = single.CAfile;
+    caFile = pathField(single.CAfile);
   }
   for (const s of Array.isArray(o.servers) ? o.servers : []) {
     const parsed = server(s);
     if (parsed) servers.push(parsed);
-    const cf = obj(s)?.CAfile;
-    if (typeof cf === 'string' && cf !== '') caFile ??= cf;
+    caFile ??= pathField(obj(s)?.CAfile);
   }
   if (servers.length === 0 && !single)
     return 'no "server" or "servers" entry (not a Client SDK 3 configuration)';
-  return { path, sdk: 3, servers, caFile };
+  return { path, sdk: 3, servers, caFile, mtls: null };
 }
 
 const SDK3_FILES = ['cloudhsm_client.cfg', 'cloudhsm_mgmt_util.cfg'];
+
+/** The Client SDK generation a file name belongs to; null for any other file. */
+export function generationOf(name: string): 3 | 5 | null {
+  if (/^cloudhsm-[a-z0-9-]+\.cfg$/.test(name)) return 5;
+  return SDK3_FILES.includes(name) ? 3 : null;
+}
 
 export function readClientSdkConfig(dir: string): ClientSdkConfig {
   const out: ClientSdkConfig = { dir, files: [], problems: [] };
@@ -113,21 +145,20 @@ export function readClientSdkConfig(dir: string): ClientSdkConfig {
     // No directory: no Client SDK here. Any other failure hides whatever configuration is there.
     const code = (e as NodeJS.ErrnoException)?.code;
     if (code !== 'ENOENT')
-      out.problems.push({ path: dir, reason: `cannot read the directory (${code ?? String(e)})` });
+      out.problems.push({ path: dir, reason: `cannot read the directory (${code ?? String(e)})`, sdk: null });
     return out;
   }
   for (const name of names.sort()) {
-    const sdk5 = /^cloudhsm-[a-z0-9-]+\.cfg$/.test(name);
-    const sdk3 = SDK3_FILES.includes(name);
-    if (!sdk5 && !sdk3) continue;
+    const sdk = generationOf(name);
+    if (sdk === null) continue;
     const path = join(dir, name);
     const r = readJson(path);
     if (!r.ok) {
-      out.problems.push({ path, reason: r.reason });
+      out.problems.push({ path, reason: r.reason, sdk });
       continue;
     }
-    const parsed = sdk5 ? parseSdk5(path, r.value) : parseSdk3(path, r.value);
-    if (typeof parsed === 'string') out.problems.push({ path, reason: parsed });
+    const parsed = sdk === 5 ? parseSdk5(path, r.value) : parseSdk3(path, r.value);
+    if (typeof parsed === 'string') out.problems.push({ path, reason: parsed, sdk });
     else out.files.push(parsed);
   }
   return out;

@@ -27,7 +27,13 @@ export interface Settings {
   verbose: boolean;
   endpointUrl: string | undefined;
   endpoints: Partial<Record<Service, string>>;
-  imds: { endpoint: string | undefined; disabled: boolean; timeoutMs: number };
+  imds: {
+    endpoint: string | undefined;
+    disabled: boolean;
+    timeoutMs: number;
+    /** The ECS task metadata endpoint v4, read when IMDS names no instance (else ECS_CONTAINER_METADATA_URI_V4; null: never). */
+    ecsEndpoint?: string | null | undefined;
+  };
   aws: { maxAttempts: number; timeoutMs: number };
   probes: { only: string[]; skip: string[] };
   /** PEM file of the CAs trusted for HTTPS to AWS, instead of the system store (else AWS_CA_BUNDLE). */
@@ -163,6 +169,7 @@ export const fileSchema = z.strictObject({
       endpoint: url.optional(),
       disabled: z.boolean().optional(),
       timeout: duration.optional(),
+      ecsEndpoint: url.optional(),
     })
     .optional(),
   aws: z
@@ -310,6 +317,7 @@ export function resolveSettings(...layers: ConfigValues[]): Settings {
     if (c.imds?.endpoint !== undefined) s.imds.endpoint = c.imds.endpoint;
     if (c.imds?.disabled !== undefined) s.imds.disabled = c.imds.disabled;
     if (c.imds?.timeout !== undefined) s.imds.timeoutMs = c.imds.timeout;
+    if (c.imds?.ecsEndpoint !== undefined) s.imds.ecsEndpoint = c.imds.ecsEndpoint;
     if (c.aws?.maxAttempts !== undefined) s.aws.maxAttempts = c.aws.maxAttempts;
     if (c.aws?.timeout !== undefined) s.aws.timeoutMs = c.aws.timeout;
     if (c.probes?.only !== undefined) s.probes.only = c.probes.only;

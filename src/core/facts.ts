@@ -1,6 +1,7 @@
 // Facts that probes hand to each other within a round. A probe declares the facts it produces and
 // those it consumes; the runner orders probes by these declarations, and a consumer never reads
 // another probe's findings. A fact is absent when its producer did not run or could not establish it.
+import type { ClientSdkInstall } from '../clientsdk/install.js';
 import type { PathContribution } from '../model/index.js';
 
 export type Identity =
@@ -31,6 +32,8 @@ export interface ProbeFacts {
   livePaths: readonly PathContribution[];
   /** This host's clock minus AWS time (positive: ahead), from the best-measured endpoint. */
   clockSkewMs: number;
+  /** The Client SDK generations installed here and their mutual TLS files, from the configuration. */
+  clientSdk: ClientSdkInstall;
 }
 
 export type FactName = keyof ProbeFacts;

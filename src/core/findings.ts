@@ -20,6 +20,10 @@ export const ENGINE_FINDINGS = {
   'discovery.imds-hop-limit': {
     summary: 'The IMDSv2 token request reaches the instance (hop limit large enough for containers).',
   },
+  'discovery.ecs-task': {
+    summary:
+      'Without an instance from IMDS (Fargate), the ECS task metadata endpoint v4 answered with the task and its addresses.',
+  },
   'discovery.region': {
     summary: 'An AWS region is known (flag, config, environment, profile or IMDS).',
     usage: true,

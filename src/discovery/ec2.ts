@@ -17,6 +17,9 @@ import { AWS_OPERATIONS, type OperationOf, snapshotKey } from '../aws/operations
 import type { AwsRead } from '../core/environment.js';
 import { finding } from '../core/findings.js';
 import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../model/index.js';
+import { readMiddleboxes } from './middlebox.js';
+import { mergeSourceEnis, readSourceEnis } from './source-enis.js';
+import { readTransitGateways } from './transit.js';
 
 const MAX_PAGES = 100;
 const MAX_PREFIX_LISTS = 50;
@@ -28,6 +31,10 @@ export interface Ec2DiscoveryInput {
   clusters: readonly ClusterInfo[];
   targets: readonly HsmTarget[];
   signal: AbortSignal;
+  /** The kernel's source addresses and an ECS task's addresses, whose ENIs are looked up by address. */
+  sourceAddresses?: readonly string[];
+  /** The VPC those addresses are in, when known (an ECS task on EC2 says it). */
+  sourceVpcIds?: readonly string[];
 }
 
 export interface Ec2Discovery {
@@ -158,12 +165,19 @@ const unique = (xs: ReadonlyArray<string | null | undefined>): string[] => [
 
 export async function discoverEc2(api: EC2Client, input: Ec2DiscoveryInput): Promise<Ec2Discovery> {
   const opts = { abortSignal: input.signal };
+  const r = new Ec2Reads();
+  // First the ENIs owning the source addresses (a pod's, a task's): their VPCs join the reads below.
+  const source = await readSourceEnis(
+    api,
+    r,
+    { client: input.client, addresses: input.sourceAddresses ?? [], vpcIds: input.sourceVpcIds ?? [] },
+    opts,
+  );
   const enis = input.client?.enis ?? [];
-  const vpcs = unique([...enis.map((e) => e.vpcId), ...input.clusters.map((c) => c.vpcId)]);
+  const vpcs = unique([...enis.map((e) => e.vpcId), ...source.vpcs, ...input.clusters.map((c) => c.vpcId)]);
   const eniIds = unique([...enis.map((e) => e.eniId), ...input.targets.map((t) => t.eniId)]);
   const byVpc: Filter[] = [{ Name: 'vpc-id', Values: vpcs }];
   const next = (t: string | undefined) => (t ? { NextToken: t } : {});
-  const r = new Ec2Reads();
   const instanceId = input.client?.instanceId;
   if (instanceId) {
     await r.read('DescribeInstances', (t) =>
@@ -181,6 +195,7 @@ export async function discoverEc2(api: EC2Client, input: Ec2DiscoveryInput): Pro
       ),
     );
   }
+  mergeSourceEnis(r, source.found);
   if (vpcs.length) {
     await r.read('DescribeSecurityGroups', (t) =>
       api.send(new DescribeSecurityGroupsCommand({ Filters: byVpc, ...next(t) }), opts),
@@ -197,6 +212,8 @@ export async function discoverEc2(api: EC2Client, input: Ec2DiscoveryInput): Pro
     await r.read('DescribeVpcPeeringConnections', (t) =>
       api.send(new DescribeVpcPeeringConnectionsCommand({ ...next(t) }), opts),
     );
+    await readMiddleboxes(r, api, vpcs, opts);
+    await readTransitGateways(r, api, vpcs, opts);
   }
   await readPrefixLists(r, (id, t) =>
     api.send(new GetManagedPrefixListEntriesCommand({ PrefixListId: id, ...next(t) }), opts),

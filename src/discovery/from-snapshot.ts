@@ -6,6 +6,7 @@ import { finding } from '../core/findings.js';
 import type { ClientEni, ClientInfo, Finding } from '../model/index.js';
 import type { RawCluster, Snapshot } from '../snapshot/format.js';
 import { clustersToTargets } from './clusters.js';
+import { clientView } from './source-view.js';
 import { vpcEstate } from './vpc.js';
 
 type Obj = Record<string, unknown>;
@@ -82,10 +83,18 @@ export function environmentFromSnapshot(snapshot: Snapshot, settings: Settings):
       ),
     );
   }
-  const client = clientFromInstances(
+  const instance = clientFromInstances(
     snapshot.aws[snapshotKey('DescribeInstances')],
     snapshot.client.instanceId,
     snapshot.region,
+  );
+  const vpc = vpcEstate(snapshot);
+  // The ENIs carrying the traffic, from the recorded source addresses: as live discovery sees them.
+  const client = clientView(
+    instance,
+    snapshot,
+    vpc.facts,
+    view.targets.map((t) => t.ip),
   );
   return {
     mode: 'offline',
@@ -94,7 +103,7 @@ export function environmentFromSnapshot(snapshot: Snapshot, settings: Settings):
     client,
     clusters: view.clusters,
     targets: view.targets,
-    vpc: vpcEstate(snapshot),
+    vpc,
     snapshot,
     findings,
     // Offline, nothing was called: the snapshot holds answers, not failures.

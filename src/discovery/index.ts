@@ -11,14 +11,17 @@ import { AWS_OPERATIONS, snapshotKey } from '../aws/operations.js';
 import type { Settings } from '../config/settings.js';
 import type { AwsRead, DiscoveryStatus, Environment, StaticCredentials } from '../core/environment.js';
 import { finding } from '../core/findings.js';
-import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../model/index.js';
+import type { ClusterInfo, Finding, HsmTarget } from '../model/index.js';
 import { emptySnapshot, type Snapshot } from '../snapshot/format.js';
 import { awsCommand } from '../util/aws-command.js';
 import { deadline } from '../util/deadline.js';
 import { clustersToTargets, targetsFromIps } from './clusters.js';
 import { clustersDeadlineMs, ec2DeadlineMs } from './deadlines.js';
+import { regionOfTask } from './ecs-task.js';
 import { readEphemeralRange } from './ephemeral.js';
-import { readInstanceMetadata } from './imds.js';
+import { discoverInstance } from './instance.js';
+import { kernelSources } from './source.js';
+import { clientView, sourceLookups } from './source-view.js';
 import { vpcEstate } from './vpc.js';
 
 export interface DiscoverOptions {
@@ -73,12 +76,16 @@ export async function discover(settings: Settings, o: DiscoverOptions = {}): Pro
 async function discoverOnce(settings: Settings, o: DiscoverOptions): Promise<Environment> {
   const progress = o.progress ?? (() => {});
   progress('reading instance metadata (IMDSv2)');
-  const { client, findings } = await discoverInstance(settings);
-  const { region, rejected } = resolveRegion(settings, client);
+  const { client: instance, ecsTask, findings } = await discoverInstance(settings);
+  const { region, rejected } = resolveRegion(
+    settings,
+    instance?.region ?? (ecsTask && regionOfTask(ecsTask)),
+  );
   const hopLimit = findings.find((f) => f.id === 'discovery.imds-hop-limit' && f.status === 'fail');
   if (hopLimit) hopLimit.remediation = await hopLimitFix(region);
-  const snapshot = emptySnapshot((o.now ?? (() => new Date()))(), region, client?.instanceId ?? null);
+  const snapshot = emptySnapshot((o.now ?? (() => new Date()))(), region, instance?.instanceId ?? null);
   snapshot.ports = [...settings.ports];
+  if (ecsTask) snapshot.client.ecsTask = ecsTask;
 
   const found = await discoverClusters(settings, region, snapshot, o, rejected);
   findings.push(...found.findings);
@@ -87,7 +94,9 @@ async function discoverOnce(settings: Settings, o: DiscoverOptions): Promise<Env
     findings.push(finding('discovery.region', 'warn', 'region', `${rejected}: ignored`, {}));
   const { clusters, targets } = found;
   const reads: Record<string, AwsRead> = found.read ? { [DESCRIBE_CLUSTERS]: found.read } : {};
-  if (region && (client || clusters.length > 0)) {
+  // The kernel's source address per HSM address: its ENI is the one AWS judges the traffic by.
+  if (targets.length) snapshot.client.sources = await kernelSources(targets.map((t) => t.ip));
+  if (region && (instance || ecsTask || clusters.length > 0)) {
     progress('reading the VPC network configuration (EC2)');
     const { discoverEc2 } = await import('./ec2.js');
     const ec2Api = await makeEc2Client({
@@ -97,10 +106,11 @@ async function discoverOnce(settings: Settings, o: DiscoverOptions): Promise<Env
     });
     try {
       const ec2 = await discoverEc2(ec2Api, {
-        client,
+        client: instance,
         clusters,
         targets,
         signal: withDeadline(o.signal, ec2DeadlineMs(settings)),
+        ...sourceLookups(snapshot),
       });
       Object.assign(snapshot.aws, ec2.aws);
       Object.assign(reads, ec2.reads);
@@ -111,6 +121,13 @@ async function discoverOnce(settings: Settings, o: DiscoverOptions): Promise<Env
   }
   const ephemeralPorts = await readEphemeralRange();
   findings.push(...targetFindings(targets, findings));
+  const vpc = vpcEstate(snapshot);
+  const client = clientView(
+    instance,
+    snapshot,
+    vpc.facts,
+    targets.map((t) => t.ip),
+  );
   const discovery: DiscoveryStatus = {
     hsmsListed: settings.hsmIps.length > 0 || found.read?.result === 'ok',
     reads,
@@ -123,85 +140,13 @@ async function discoverOnce(settings: Settings, o: DiscoverOptions): Promise<Env
     client,
     clusters,
     targets,
-    vpc: vpcEstate(snapshot),
+    vpc,
     snapshot,
     findings,
     discovery,
     credentials: o.credentials,
     ...(ephemeralPorts ? { ephemeralPorts } : {}),
   };
-}
-
-/** The instance and its ENIs from IMDSv2, and what IMDS said. */
-async function discoverInstance(
-  settings: Settings,
-): Promise<{ client: ClientInfo | null; findings: Finding[] }> {
-  const imds = await readInstanceMetadata({
-    endpoint: settings.imds.endpoint,
-    disabled: settings.imds.disabled,
-    timeoutMs: settings.imds.timeoutMs,
-  });
-  switch (imds.kind) {
-    case 'ok': {
-      const c = imds.client;
-      // Malformed values were dropped and a slow IMDS read partly: what is left is used, and said.
-      const problems = imds.problems.length ? `; ${imds.problems.slice(0, 3).join('; ')}` : '';
-      return {
-        client: c,
-        findings: [
-          finding(
-            'discovery.imds',
-            imds.problems.length ? 'warn' : 'pass',
-            c.instanceId ?? 'instance',
-            `instance ${c.instanceId} in ${c.availabilityZone ?? c.region ?? '?'} with ${c.enis.length} network interface(s)${problems}`,
-            {
-              endpoint: imds.endpoint,
-              enis: c.enis.map((e) => e.eniId),
-              ...(imds.problems.length ? { problems: imds.problems } : {}),
-            },
-          ),
-        ],
-      };
-    }
-    case 'hop-limit':
-      return {
-        client: null,
-        findings: [
-          finding(
-            'discovery.imds-hop-limit',
-            'fail',
-            'imds',
-            `the IMDSv2 token request got no answer${imds.plainAnswered ? ' while plain metadata requests did' : ''}${imds.inContainer ? ' from inside a container' : ''}: the instance's PUT response hop limit is too low for this network path (the classic container problem)`,
-            {
-              endpoint: imds.endpoint,
-              plainAnswered: imds.plainAnswered,
-              inContainer: imds.inContainer,
-              detail: imds.detail,
-            },
-          ),
-        ],
-      };
-    case 'absent':
-      return {
-        client: null,
-        findings: [
-          finding('discovery.imds', 'skip', 'imds', `not on EC2, or IMDS unreachable: ${imds.detail}`, {
-            endpoint: imds.endpoint,
-          }),
-        ],
-      };
-    case 'disabled':
-      return { client: null, findings: [finding('discovery.imds', 'skip', 'imds', imds.detail)] };
-    case 'error':
-      return {
-        client: null,
-        findings: [
-          finding('discovery.imds', 'error', 'imds', `IMDS lookup failed: ${imds.detail}`, {
-            endpoint: imds.endpoint,
-          }),
-        ],
-      };
-  }
 }
 
 /** The HSM addresses: given with --hsm-ip, else every page of DescribeClusters. */
@@ -356,13 +301,13 @@ function targetFindings(targets: readonly HsmTarget[], earlier: readonly Finding
 
 /**
  * The region, in the order the README documents (and the AWS CLI uses): --region or the config,
- * AWS_REGION / AWS_DEFAULT_REGION, the shared-config profile, then IMDS. A value from the environment
+ * AWS_REGION / AWS_DEFAULT_REGION, the shared-config profile, then IMDS (or the ECS task's ARN or AZ). A value from the environment
  * or the profile that is not a region name is not used (it would go into every request's host and
  * signature): `rejected` says which and why. IMDS answers are checked where they are read.
  */
 function resolveRegion(
   settings: Settings,
-  client: ClientInfo | null,
+  metadataRegion: string | null | undefined,
 ): { region: string | null; rejected: string | null } {
   const candidates: Array<[string, string | null | undefined]> = [
     ['the settings', settings.region],
@@ -378,7 +323,7 @@ function resolveRegion(
       rejected: `no AWS region: ${source} has "${foreignText(value, 40)}", which is not a region name`,
     };
   }
-  return { region: client?.region ?? null, rejected: null };
+  return { region: metadataRegion ?? null, rejected: null };
 }
 
 /**

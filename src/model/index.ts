@@ -61,11 +61,48 @@ export interface ClientEni {
   ipv6s: string[];
 }
 
+/** The address the kernel picks to reach one HSM address, and the ENI that owns it (null: none known). */
+export interface ClientSource {
+  hsmIp: string;
+  /** null: the kernel has no route to the HSM address. */
+  sourceIp: string | null;
+  eniId: string | null;
+}
+
+/** The ECS task this process runs in, distilled from the task metadata endpoint v4 (`/task`). */
+export interface EcsTaskInfo {
+  taskArn: string;
+  cluster: string | null;
+  launchType: string | null;
+  availabilityZone: string | null;
+  /** Only answered for tasks on EC2 container instances. */
+  vpcId: string | null;
+  addresses: string[];
+  subnetCidrs: string[];
+}
+
 export interface ClientInfo {
   instanceId: string | null;
   region: string | null;
   availabilityZone: string | null;
+  /** The ENIs the path checks start from: those carrying this process's traffic when known, else the instance's. */
   enis: ClientEni[];
+  /** The ENIs IMDS or DescribeInstances (else the ECS task metadata) describe, when `enis` are others. */
+  describedEnis?: ClientEni[];
+  /** Per HSM address: the source address and the ENI carrying the traffic. */
+  sources?: ClientSource[];
+  ecsTask?: EcsTaskInfo;
+}
+
+/**
+ * The client ENIs whose path to an HSM address is checked: the one owning the kernel's source address
+ * towards it, else those IMDS (or DescribeInstances, or the task metadata) describes.
+ */
+export function carrierEniIds(client: ClientInfo, hsmIp: string): string[] {
+  const owner = client.sources?.find((s) => s.hsmIp === hsmIp)?.eniId;
+  if (owner && client.enis.some((e) => e.eniId === owner)) return [owner];
+  const known = new Set(client.enis.map((e) => e.eniId));
+  return (client.describedEnis ?? client.enis).map((e) => e.eniId).filter((id) => known.has(id));
 }
 
 export type LiveState = 'open' | 'refused' | 'timeout' | 'unreachable' | 'error';

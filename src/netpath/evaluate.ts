@@ -1,8 +1,9 @@
 // The path evaluator: one client ENI address → one HSM address, every port, every component. Pure.
 import { familyOf, hostCidr } from './cidr.js';
-import { EC2_KEYS, type NetFacts } from './facts.js';
-import { freeRuleNumber, naclDecide, naclForSubnet } from './nacl.js';
-import { formatRanges, type PortRange, toRanges } from './ranges.js';
+import type { NetFacts } from './facts.js';
+import { type FarSide, farSide, NAT_PORTS, pastOpaque, seenThroughNat } from './middlebox.js';
+import { naclCheck } from './nacl-check.js';
+import { type PortRange, toRanges } from './ranges.js';
 import { routeChecks } from './route.js';
 import { type SgPorts, sgAllowedPorts } from './sg.js';
 import { type Check, COMPONENTS, type Component, type Endpoint, type PathVerdict } from './types.js';
@@ -78,69 +79,6 @@ function sgCheck(
   };
 }
 
-/** One NACL direction; `ports` is the service port or the whole ephemeral range. */
-function naclCheck(
-  facts: NetFacts,
-  component: Component,
-  subnet: Endpoint,
-  egress: boolean,
-  peerIp: string,
-  ports: PortRange,
-  returnPath: boolean,
-): Check {
-  if (facts.nacls === null) {
-    return {
-      component,
-      status: 'unknown',
-      resourceIds: [],
-      detail: `${EC2_KEYS.nacls} is not in the snapshot`,
-      missing: EC2_KEYS.nacls,
-    };
-  }
-  if (!subnet.subnetId)
-    return {
-      component,
-      status: 'unknown',
-      resourceIds: [],
-      detail: `the subnet of ${subnet.eniId ?? subnet.ip} is not known`,
-    };
-  const found = naclForSubnet(facts, subnet.subnetId, subnet.vpcId);
-  if (!found.nacl) return { component, status: 'unknown', resourceIds: [subnet.subnetId], detail: found.why };
-  const { nacl } = found;
-  const d = naclDecide(nacl, egress, peerIp, ports);
-  const dir = egress ? 'outbound' : 'inbound';
-  if (d.denied.length === 0) {
-    // Kept short: an allowing check is on every reachable path and never printed in a finding.
-    return {
-      component,
-      status: 'allow',
-      resourceIds: [nacl.id],
-      detail: `${nacl.id} allows ${dir} (rule ${d.allowed[0]?.rule})`,
-    };
-  }
-  const what = `${dir} TCP ${egress ? 'to' : 'from'} ${peerIp} on ${returnPath ? `the return ports ${formatRanges([ports])}` : `port ${formatRanges([ports])}`}`;
-  const which = `${nacl.id}${found.implicit ? ` (the VPC's default network ACL, used by ${subnet.subnetId})` : ''}`;
-  const denials = d.denied.map(
-    (x) =>
-      `${formatRanges([x.range])} by ${x.rule === null ? 'the implicit deny' : `rule ${x.rule}${x.rule === 32767 ? ' (the catch-all *)' : ''}`}`,
-  );
-  const partial = d.allowed.length > 0;
-  const detail = `${which} denies ${what}: ${partial ? `uncovered ports ${denials.join('; ')}` : denials.join('; ')}${returnPath && partial ? ' (connections fail whenever the client picks such a source port)' : ''}`;
-  const taken = new Set<number>();
-  const entries = d.denied.map((x) => {
-    const n = freeRuleNumber(nacl, egress, x.rule ?? 32767, taken) ?? 1;
-    taken.add(n);
-    return { ruleNumber: n, range: x.range };
-  });
-  return {
-    component,
-    status: 'block',
-    resourceIds: [nacl.id],
-    detail,
-    fix: { kind: 'nacl-entry', naclId: nacl.id, egress, cidr: hostCidr(peerIp), entries },
-  };
-}
-
 const NOT_APPLICABLE = (component: Component, detail: string): Check => ({
   component,
   status: 'allow',
@@ -176,59 +114,99 @@ export function evaluatePair(facts: NetFacts, input: PairInput): PathVerdict[] {
   }
   // Port-independent parts first: groups' rules, routes, return traffic.
   const egress = sgAllowedPorts(facts, client, 'egress', hsm);
-  // Every HSM of a cluster shares its group: one client's ingress verdict holds for all of them.
-  const ingressKey =
-    hsm.groupIds === null
-      ? null
-      : `ingress|${hsm.groupIds.join(',')}|${hsm.vpcId}|${client.ip}|${client.eniId}|${client.vpcId}|${client.groupIds?.join(',')}`;
-  let ingress = ingressKey ? (facts.memo.get(ingressKey) as SgPorts | undefined) : undefined;
-  if (!ingress) {
-    ingress = sgAllowedPorts(facts, hsm, 'ingress', client);
-    if (ingressKey) facts.memo.set(ingressKey, ingress);
-  }
+  const far = farSide(facts, client, hsm, ephemeral);
+  // The source the HSM side sees: the client, or past a NAT gateway the NAT gateway's address(es).
+  const sides = (far.kind === 'nat' ? far.sources : [client]).map((s) =>
+    hsmSide(facts, hsm, s, far, ephemeral),
+  );
   const sameSubnet = client.subnetId !== null && client.subnetId === hsm.subnetId;
-  const routes = [
+  const routes = onePeeringCheck([
     ...routeChecks(facts, client, hsm, 'client-route'),
-    ...routeChecks(facts, hsm, client, 'hsm-return-route'),
-  ];
-  // Both directions may cross the same peering connection: report it once.
+    ...(far.kind === 'direct' ? [] : far.checks),
+    ...sides.flatMap((s) => s.returnRoute),
+  ]);
+  const clientReturn = sameSubnet
+    ? NOT_APPLICABLE('client-nacl-inbound-return', SHARED_SUBNET)
+    : naclCheck(facts, 'client-nacl-inbound-return', client, false, hsm.ip, ephemeral, true);
+  return ports.map((port) => {
+    const checks = [
+      sgCheck('client-sg-egress', 'egress', client, hsm, egress, port),
+      ...sides.map((s) => s.ingress(port)),
+      sameSubnet
+        ? NOT_APPLICABLE('client-nacl-outbound', SHARED_SUBNET)
+        : naclCheck(facts, 'client-nacl-outbound', client, true, hsm.ip, { from: port, to: port }, false),
+      ...sides.map((s) => s.naclInbound(port)),
+      clientReturn,
+      ...sides.map((s) => s.naclReturn),
+      ...routes,
+      ...(far.kind === 'nat' ? far.perPort(port) : []),
+    ];
+    return verdictOf(port, far.kind === 'opaque' ? checks.map((c) => pastOpaque(c, far)) : checks);
+  });
+}
+
+const SHARED_SUBNET = 'client and HSM share a subnet: no network ACL applies';
+
+/** Both directions may cross the same peering connection: report it once. */
+function onePeeringCheck(routes: Check[]): Check[] {
   const seen = new Set<string>();
-  const dedupedRoutes = routes.filter((c) => {
+  return routes.filter((c) => {
     if (c.component !== 'peering') return true;
     const key = c.resourceIds.join(',');
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
-  const returns = sameSubnet
-    ? [
-        NOT_APPLICABLE('client-nacl-inbound-return', 'client and HSM share a subnet: no network ACL applies'),
-        NOT_APPLICABLE('hsm-nacl-outbound-return', 'client and HSM share a subnet: no network ACL applies'),
-      ]
-    : [
-        naclCheck(facts, 'client-nacl-inbound-return', client, false, hsm.ip, ephemeral, true),
-        naclCheck(facts, 'hsm-nacl-outbound-return', hsm, true, client.ip, ephemeral, true),
-      ];
-  return ports.map((port) => {
-    const one = { from: port, to: port };
-    const nacls = sameSubnet
-      ? [
-          NOT_APPLICABLE('client-nacl-outbound', 'client and HSM share a subnet: no network ACL applies'),
-          NOT_APPLICABLE('hsm-nacl-inbound', 'client and HSM share a subnet: no network ACL applies'),
-        ]
-      : [
-          naclCheck(facts, 'client-nacl-outbound', client, true, hsm.ip, one, false),
-          naclCheck(facts, 'hsm-nacl-inbound', hsm, false, client.ip, one, false),
-        ];
-    const checks = [
-      sgCheck('client-sg-egress', 'egress', client, hsm, egress, port),
-      sgCheck('hsm-sg-ingress', 'ingress', hsm, client, ingress, port),
-      ...nacls,
-      ...returns,
-      ...dedupedRoutes,
-    ];
-    return verdictOf(port, checks);
-  });
+}
+
+/** The HSM's checks against one source address (its group rules, its subnet's ACL, its route back). */
+interface HsmSide {
+  ingress(port: number): Check;
+  naclInbound(port: number): Check;
+  naclReturn: Check;
+  returnRoute: Check[];
+}
+
+function hsmSide(
+  facts: NetFacts,
+  hsm: Endpoint,
+  source: Endpoint,
+  far: FarSide,
+  ephemeral: PortRange,
+): HsmSide {
+  const ingress = hsmIngress(facts, hsm, source);
+  const note = far.kind === 'nat' ? (c: Check) => seenThroughNat(c, far.nat, source) : (c: Check) => c;
+  // Network ACLs apply only where the traffic crosses into the HSM's subnet.
+  const shared = source.subnetId !== null && source.subnetId === hsm.subnetId;
+  const why =
+    far.kind === 'nat' ? 'the NAT gateway and the HSM share a subnet: no network ACL applies' : SHARED_SUBNET;
+  // The HSM answers the ports the source used: a NAT gateway's own, or the client's ephemeral range.
+  const returnPorts = far.kind === 'nat' ? NAT_PORTS : ephemeral;
+  return {
+    ingress: (port) => note(sgCheck('hsm-sg-ingress', 'ingress', hsm, source, ingress, port)),
+    naclInbound: (port) =>
+      shared
+        ? NOT_APPLICABLE('hsm-nacl-inbound', why)
+        : note(naclCheck(facts, 'hsm-nacl-inbound', hsm, false, source.ip, { from: port, to: port }, false)),
+    naclReturn: shared
+      ? NOT_APPLICABLE('hsm-nacl-outbound-return', why)
+      : note(naclCheck(facts, 'hsm-nacl-outbound-return', hsm, true, source.ip, returnPorts, true)),
+    returnRoute: routeChecks(facts, hsm, source, 'hsm-return-route').map(note),
+  };
+}
+
+/** Every HSM of a cluster shares its group: one source's ingress verdict holds for all of them. */
+function hsmIngress(facts: NetFacts, hsm: Endpoint, source: Endpoint): SgPorts {
+  const key =
+    hsm.groupIds === null
+      ? null
+      : `ingress|${hsm.groupIds.join(',')}|${hsm.vpcId}|${source.ip}|${source.eniId}|${source.vpcId}|${source.groupIds?.join(',')}`;
+  let ingress = key ? (facts.memo.get(key) as SgPorts | undefined) : undefined;
+  if (!ingress) {
+    ingress = sgAllowedPorts(facts, hsm, 'ingress', source);
+    if (key) facts.memo.set(key, ingress);
+  }
+  return ingress;
 }
 
 export { toRanges };

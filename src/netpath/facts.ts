@@ -2,6 +2,9 @@
 // the API returns them). Fields of the wrong type are treated as absent, never trusted. Pure.
 import { AWS_OPERATIONS, type OperationOf, snapshotKey } from '../aws/operations.js';
 import { type Cidr, type CidrSet, cidrSet, parseCidr } from './cidr.js';
+import { type NetworkInterface, networkInterfaces } from './eni-facts.js';
+import { type NatGateway, natGateways } from './middlebox-facts.js';
+import { TGW_KEYS, type TransitFacts, transitFacts } from './transit-facts.js';
 
 /** Snapshot keys the path checks read; absent ones make the checks that need them undecidable. */
 export const EC2_KEYS = {
@@ -13,6 +16,8 @@ export const EC2_KEYS = {
   routeTables: snapshotKey('DescribeRouteTables'),
   peerings: snapshotKey('DescribeVpcPeeringConnections'),
   prefixLists: snapshotKey('GetManagedPrefixListEntries'),
+  natGateways: snapshotKey('DescribeNatGateways'),
+  ...TGW_KEYS,
 } as const;
 export type Ec2Key = (typeof EC2_KEYS)[keyof typeof EC2_KEYS];
 
@@ -97,12 +102,8 @@ export interface Peering {
   accepter: PeeringSide;
 }
 
-export interface NetworkInterface {
-  id: string;
-  groupIds: string[];
-  subnetId: string | null;
-  vpcId: string | null;
-}
+// The ENI facts (addresses, kind, SourceDestCheck) live with their normaliser.
+export type { EniKind, NetworkInterface } from './eni-facts.js';
 
 export interface NetFacts {
   region: string | null;
@@ -113,6 +114,10 @@ export interface NetFacts {
   peerings: Map<string, Peering> | null;
   prefixLists: Lookup<CidrSet> | null;
   enis: Map<string, NetworkInterface> | null;
+  /** NAT gateways a route can send traffic through; null when not read. */
+  natGateways: Map<string, NatGateway> | null;
+  /** Transit gateways, their attachments and readable route tables (absent answers: null inside). */
+  transit: TransitFacts;
   /** Results shared by many paths (e.g. one cluster group's ingress for one client), by key. */
   memo: Map<string, unknown>;
 }
@@ -254,6 +259,8 @@ export function factsFromSnapshot(aws: Obj, region: string | null): NetFacts {
     peerings: peeringList && peerings(peeringList),
     prefixLists: isObj(pl) ? prefixLists(pl) : null,
     enis: eniList && networkInterfaces(eniList),
+    natGateways: natGateways(aws),
+    transit: transitFacts(aws),
   };
 }
 
@@ -339,21 +346,5 @@ function prefixLists(pl: Obj): Lookup<CidrSet> {
   return lazyIndex(
     Object.entries(pl).filter((e): e is [string, Obj] => isObj(e[1])),
     (v) => cidrSet(cidrsOf(v.Entries, 'Cidr')),
-  );
-}
-
-function networkInterfaces(eniList: Obj[]): Map<string, NetworkInterface> {
-  return new Map(
-    eniList
-      .filter((e) => str(e.NetworkInterfaceId))
-      .map((e) => [
-        str(e.NetworkInterfaceId)!,
-        {
-          id: str(e.NetworkInterfaceId)!,
-          groupIds: strs(list(e.Groups).map((g) => g.GroupId)),
-          subnetId: str(e.SubnetId),
-          vpcId: str(e.VpcId),
-        },
-      ]),
   );
 }

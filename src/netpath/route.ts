@@ -1,9 +1,11 @@
 // Routing: longest-prefix match in the subnet's route table (or the VPC's main table). The local
 // route covers the VPC's CIDRs; a pcx- route needs an active peering joining the two VPCs;
-// blackhole routes drop; a transit gateway is followed no further (unknown, with that reason). Pure.
+// blackhole routes drop; a transit gateway is followed through its route tables (transit.ts). Pure.
 import { cidrContains, parseIp } from './cidr.js';
 import { EC2_KEYS, type NetFacts, type Peering, type Route, type RouteTable } from './facts.js';
+import { middleboxRouteChecks } from './middlebox-route.js';
 import { activePeeringBetween, peeringBetween, peeringJoins } from './peering.js';
+import { transitRouteChecks } from './transit.js';
 import type { Check, Endpoint } from './types.js';
 
 type RouteComponent = 'client-route' | 'hsm-return-route';
@@ -20,7 +22,7 @@ export function routeTableFor(
   return tables.find((t) => t.main && t.vpcId === vpc) ?? null;
 }
 
-function longestMatch(
+export function longestMatch(
   facts: NetFacts,
   table: RouteTable,
   ip: string,
@@ -164,28 +166,20 @@ function matchedRouteChecks(path: RoutePath, route: Route): Check[] {
   }
   if (route.targetKind === 'GatewayId' && route.targetId === 'local') return localRouteChecks(path, via);
   if (route.targetKind === 'VpcPeeringConnectionId') return peeringRouteChecks(path, route, via);
-  if (route.targetKind === 'TransitGatewayId') {
-    return [
-      {
-        component,
-        status: 'unknown',
-        resourceIds: routeIds(path, route),
-        detail: `${via}, a transit gateway: its route tables and attachments are beyond the VPC data hsmwatch reads, so the path past it is not decided`,
-      },
-    ];
-  }
+  // Transit gateways: attachments, their route tables and Availability Zones, see transit.ts.
+  if (route.targetKind === 'TransitGatewayId')
+    return transitRouteChecks({ ...path, tableId: table.id }, route, via);
+  // NAT gateways, appliances and Gateway Load Balancer endpoints: see middlebox-route.ts.
+  const middlebox = middleboxRouteChecks({ ...path, route, via });
+  if (middlebox) return middlebox;
   const id = route.targetId;
-  if (
-    /^(igw-|eigw-)/.test(id) ||
-    route.targetKind === 'NatGatewayId' ||
-    route.targetKind === 'EgressOnlyInternetGatewayId'
-  ) {
+  if (/^(igw-|eigw-)/.test(id) || route.targetKind === 'EgressOnlyInternetGatewayId') {
     return [
       {
         component,
         status: 'block',
         resourceIds: routeIds(path, route),
-        detail: `${via}: private traffic to ${path.toWhat} goes to an internet/NAT gateway and never arrives`,
+        detail: `${via}: private traffic to ${path.toWhat} goes to an internet gateway and never arrives`,
         ...peeringFix(path.facts, table, path.from, to, false),
       },
     ];

@@ -4,6 +4,7 @@ import { cidrContains, type Ip, parseIp } from './cidr.js';
 import { EC2_KEYS, type GroupRef, type NetFacts, type SgRule } from './facts.js';
 import { activePeeringBetween, peeringBetween } from './peering.js';
 import { ALL_PORTS, type PortRange } from './ranges.js';
+import { transitGroupRef } from './transit-sg.js';
 import type { Check, Endpoint } from './types.js';
 
 const NO: Match = { kind: 'no' };
@@ -31,7 +32,13 @@ function protocolRange(rule: SgRule): PortRange | null {
 }
 
 /** Does a group reference in a rule of `self`'s group match the ENI at the other end? */
-function groupRefMatches(ref: GroupRef, facts: NetFacts, selfVpc: string | null, peer: Endpoint): Match {
+function groupRefMatches(
+  ref: GroupRef,
+  facts: NetFacts,
+  selfVpc: string | null,
+  peer: Endpoint,
+  direction?: 'ingress' | 'egress',
+): Match {
   if (peer.groupIds === null)
     return { kind: 'unknown', why: `the groups of ${peer.eniId ?? peer.ip} are not known` };
   if (!peer.groupIds.includes(ref.groupId)) return NO;
@@ -53,6 +60,9 @@ function groupRefMatches(ref: GroupRef, facts: NetFacts, selfVpc: string | null,
     };
   }
   if (selfVpc === peer.vpcId) return { kind: 'yes', how: `group ${label}` };
+  // Across a transit gateway (inbound rules only, when enabled): see transit-sg.ts.
+  const viaTgw = transitGroupRef(facts, label, selfVpc, peer.vpcId, direction);
+  if (viaTgw) return viaTgw;
   // Across VPCs a reference holds only over an active peering connection in the same region.
   if (facts.peerings === null) {
     return { kind: 'unknown', why: `${label} is in another VPC and the peering connections were not read` };
@@ -91,6 +101,8 @@ export function ruleMatchesPeer(
   peer: Endpoint,
   /** The peer's parsed address, when the caller has it already. */
   peerIp?: Ip | null,
+  /** Whether the rule is inbound or outbound (references across a transit gateway hold inbound only). */
+  direction?: 'ingress' | 'egress',
 ): Match {
   const ip = peerIp === undefined ? parseIp(peer.ip) : peerIp;
   if (!ip) return NO;
@@ -107,7 +119,7 @@ export function ruleMatchesPeer(
     if (entries.has(ip)) return { kind: 'yes', how: `prefix list ${plId}` };
   }
   for (const ref of rule.groups) {
-    const m = groupRefMatches(ref, facts, selfVpc, peer);
+    const m = groupRefMatches(ref, facts, selfVpc, peer, direction);
     if (m.kind === 'yes') return m;
     if (m.kind === 'unknown') unknown ??= m;
     if (m.kind === 'no' && m.why) why ??= m.why;
@@ -145,7 +157,7 @@ export function sgAllowedPorts(
     for (const rule of direction === 'ingress' ? g.ingress : g.egress) {
       const range = protocolRange(rule);
       if (!range) continue;
-      const m = ruleMatchesPeer(rule, facts, g.vpcId ?? self.vpcId, peer, peerIp);
+      const m = ruleMatchesPeer(rule, facts, g.vpcId ?? self.vpcId, peer, peerIp, direction);
       if (m.kind === 'yes') out.allowed.push({ range, groupId, how: m.how });
       else if (m.kind === 'unknown') out.undecided.push({ range, why: `${groupId}: ${m.why}` });
       else if (m.why) out.notes.push(`${groupId}: ${m.why}`);

@@ -3,6 +3,7 @@
 import type { Environment } from '../core/environment.js';
 import type { ProbeRun } from '../core/runner.js';
 import {
+  carrierEniIds,
   type EndpointRecord,
   type Finding,
   type PathRecord,
@@ -15,10 +16,13 @@ const pathId = (p: { eniIp: string; port: number; clientEni: string | null }) =>
   `${p.clientEni ?? '-'}|${p.eniIp}|${p.port}`;
 
 export function buildReport(env: Environment, runs: readonly ProbeRun[], now: Date = new Date()): Report {
-  const clientEnis = env.client?.enis.length ? env.client.enis.map((e) => e.eniId) : [null];
+  const { client } = env;
   const paths: PathRecord[] = [];
   const byId = new Map<string, PathRecord>();
   for (const t of env.targets) {
+    // One row per ENI the traffic to this address leaves from (see carrierEniIds).
+    const carriers = client?.enis.length ? carrierEniIds(client, t.ip) : [];
+    const clientEnis = carriers.length ? carriers : [null];
     for (const port of env.settings.ports) {
       for (const clientEni of clientEnis) {
         const p: PathRecord = { clusterId: t.clusterId, hsmId: t.hsmId, eniIp: t.ip, port, clientEni };

@@ -63,7 +63,7 @@ export function renderText(report: Report, env: Environment, style: Style, o: Te
   const c = env.client;
   const context = [
     ...(env.mode === 'offline' ? ['analysis of a snapshot (offline)'] : []),
-    `client ${c?.instanceId ?? 'not on EC2 (or IMDS unavailable)'}`,
+    `client ${c?.instanceId ?? (c?.ecsTask ? `ECS task ${c.ecsTask.taskArn.split('/').pop()}` : 'not on EC2 (or IMDS unavailable)')}`,
     ...(env.region ? [env.region] : []),
     report.generatedAt.replace(/\.\d+Z$/, 'Z').replace('T', ' '),
   ];

@@ -108,6 +108,14 @@ const FILTER_FIELDS: Record<string, string> = {
   'network-acl-id': 'NetworkAclId',
   'route-table-id': 'RouteTableId',
   'vpc-peering-connection-id': 'VpcPeeringConnectionId',
+  'nat-gateway-id': 'NatGatewayId',
+  'transit-gateway-id': 'TransitGatewayId',
+  'transit-gateway-attachment-id': 'TransitGatewayAttachmentId',
+  'transit-gateway-route-table-id': 'TransitGatewayRouteTableId',
+  'resource-id': 'ResourceId',
+  'resource-type': 'ResourceType',
+  state: 'State',
+  type: 'Type',
 };
 
 function filterValues(item: Item, name: string): unknown[] {
@@ -120,6 +128,11 @@ function filterValues(item: Item, name: string): unknown[] {
   if (name === 'association.subnet-id') {
     return ((item.Associations as Item[] | undefined) ?? []).map((a) => a.SubnetId);
   }
+  // An ENI's addresses, primary and secondary (the source-address lookups of discovery).
+  if (name === 'addresses.private-ip-address')
+    return ((item.PrivateIpAddresses as Item[] | undefined) ?? []).map((a) => a.PrivateIpAddress);
+  if (name === 'ipv6-addresses.ipv6-address')
+    return ((item.Ipv6Addresses as Item[] | undefined) ?? []).map((a) => a.Ipv6Address);
   const field = FILTER_FIELDS[name];
   if (!field) throw new Error(`InvalidParameterValue: the filter '${name}' is invalid`);
   return [item[field]];
@@ -196,6 +209,33 @@ const getManagedPrefixListEntries: OperationHandler = (params, ctx) => {
   return { body: { Entries: page, ...(nextToken ? { NextToken: nextToken } : {}) } };
 };
 
+/**
+ * An answer kept per transit gateway route table, like prefix lists: Get…Associations and
+ * …Propagations page with NextToken; SearchTransitGatewayRoutes does not page, it stops at
+ * MaxResults (1,000 at most) and says so with AdditionalRoutesAvailable.
+ */
+function perRouteTable(key: string, field: string, paged: boolean): OperationHandler {
+  return (params, ctx) => {
+    if (params.DryRun === 'true') return { body: { [DRY_RUN]: true } };
+    const tables = (ctx.snapshot.aws[key] ?? {}) as Record<string, Item>;
+    const id = String(params.TransitGatewayRouteTableId ?? '');
+    const table = tables[id];
+    if (!table)
+      throw new Error(`InvalidRouteTableID.NotFound: The transitGatewayRouteTable ID '${id}' does not exist`);
+    const items = applyFilters(stored(table, field), params, '', '');
+    if (paged) {
+      const { page, nextToken } = paginate(items, params.NextToken, pageSizeOf(params, ctx.pageSize));
+      return { body: { [field]: page, ...(nextToken ? { NextToken: nextToken } : {}) } };
+    }
+    if (!Array.isArray(params.Filter) || params.Filter.length === 0)
+      throw new Error('MissingParameter: The request must contain the parameter Filters');
+    const max = Math.min(pageSizeOf(params, 1000) ?? 1000, 1000);
+    // A stored answer that was cut at the limit stands for a table with more routes than it holds.
+    const more = items.length > max || table.AdditionalRoutesAvailable === true;
+    return { body: { [field]: items.slice(0, max), AdditionalRoutesAvailable: more } };
+  };
+}
+
 export const EC2_OPERATIONS: Record<string, OperationHandler> = {
   'ec2:DescribeInstances': describeInstances,
   'ec2:DescribeNetworkInterfaces': describe(
@@ -230,4 +270,45 @@ export const EC2_OPERATIONS: Record<string, OperationHandler> = {
     'VpcPeeringConnectionId',
   ),
   'ec2:GetManagedPrefixListEntries': getManagedPrefixListEntries,
+  'ec2:DescribeNatGateways': describe(
+    'ec2:DescribeNatGateways',
+    'NatGateways',
+    'NatGatewayId',
+    'NatGatewayId',
+  ),
+  'ec2:DescribeTransitGateways': describe(
+    'ec2:DescribeTransitGateways',
+    'TransitGateways',
+    'TransitGatewayIds',
+    'TransitGatewayId',
+  ),
+  'ec2:DescribeTransitGatewayAttachments': describe(
+    'ec2:DescribeTransitGatewayAttachments',
+    'TransitGatewayAttachments',
+    'TransitGatewayAttachmentIds',
+    'TransitGatewayAttachmentId',
+  ),
+  'ec2:DescribeTransitGatewayVpcAttachments': describe(
+    'ec2:DescribeTransitGatewayVpcAttachments',
+    'TransitGatewayVpcAttachments',
+    'TransitGatewayAttachmentIds',
+    'TransitGatewayAttachmentId',
+  ),
+  'ec2:DescribeTransitGatewayRouteTables': describe(
+    'ec2:DescribeTransitGatewayRouteTables',
+    'TransitGatewayRouteTables',
+    'TransitGatewayRouteTableIds',
+    'TransitGatewayRouteTableId',
+  ),
+  'ec2:GetTransitGatewayRouteTableAssociations': perRouteTable(
+    'ec2:GetTransitGatewayRouteTableAssociations',
+    'Associations',
+    true,
+  ),
+  'ec2:GetTransitGatewayRouteTablePropagations': perRouteTable(
+    'ec2:GetTransitGatewayRouteTablePropagations',
+    'TransitGatewayRouteTablePropagations',
+    true,
+  ),
+  'ec2:SearchTransitGatewayRoutes': perRouteTable('ec2:SearchTransitGatewayRoutes', 'Routes', false),
 };

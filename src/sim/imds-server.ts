@@ -1,7 +1,8 @@
 // A simulated EC2 instance metadata service (IMDSv2) on loopback, built from a scenario's snapshot.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Snapshot } from '../snapshot/format.js';
+import { listenOnLoopback } from './loopback-server.js';
 
 export interface ImdsBehaviour {
   /** The token PUT is swallowed, as when the hop limit is too low for the caller. */
@@ -71,7 +72,7 @@ export function metadataTree(snapshot: Snapshot): Map<string, string> {
 export class SimulatedImds {
   readonly calls: Array<{ method: string; path: string; status: number | 'no answer' }> = [];
   private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private close: (() => Promise<void>) | undefined;
   private readonly tokens = new Set<string>();
 
   constructor(
@@ -114,19 +115,14 @@ export class SimulatedImds {
       const value = metadataTree(this.snapshot).get(path.slice('/latest/meta-data/'.length));
       return value === undefined ? done(404) : done(200, value);
     });
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
+    this.close = await listenOnLoopback(this.server);
     return this;
   }
 
   async stop(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
+    const close = this.close;
     this.server = undefined;
-    for (const sock of this.sockets) sock.destroy();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    this.close = undefined;
+    await close?.();
   }
 }

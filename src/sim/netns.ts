@@ -59,13 +59,56 @@ export function nftRules(rules: ReadonlyArray<{ ip: string; port?: number; actio
   return `table inet hsmwatch_sim {\n  chain output {\n    type filter hook output priority 0; policy accept;\n${lines.map((l) => `    ${l}\n`).join('')}  }\n}\n`;
 }
 
-/** Inside the namespace: loopback up, rules loaded. */
-export function setupNamespace(rules: Parameters<typeof nftRules>[0]): void {
+export type SourceRoute = { hsmIp: string; sourceIp: string | null };
+
+/**
+ * Pure: the `ip` commands that make the kernel pick `sourceIp` towards `hsmIp` (a pod's or a task's
+ * address): the source on loopback, and a local route to the HSM address with that preferred source.
+ * A null source gets no route, as when the kernel has none.
+ */
+export function sourceRouteCommands(sources: readonly SourceRoute[]): string[][] {
+  const cmds: string[][] = [];
+  const added = new Set<string>();
+  for (const { hsmIp, sourceIp } of sources) {
+    if (!sourceIp) continue;
+    const v6 = hsmIp.includes(':');
+    const family = v6 ? ['-6'] : [];
+    // 127.0.0.0/8 and ::1 are local already.
+    const local = v6 ? sourceIp === '::1' : sourceIp.startsWith('127.');
+    if (!local && !added.has(sourceIp)) {
+      added.add(sourceIp);
+      cmds.push([...family, 'addr', 'add', `${sourceIp}/${v6 ? 128 : 32}`, 'dev', 'lo']);
+    }
+    cmds.push([...family, 'route', 'add', 'local', hsmIp, 'dev', 'lo', 'src', sourceIp, 'table', 'local']);
+  }
+  return cmds;
+}
+
+/** Whether a scenario needs a private namespace: packet filtering, or source addresses to route. */
+export function needsNamespace(scenario: {
+  sim?: { network?: unknown[] };
+  snapshot: { client: { sources?: readonly SourceRoute[] } };
+}): boolean {
+  return (
+    (scenario.sim?.network?.length ?? 0) > 0 ||
+    sourceRouteCommands(scenario.snapshot.client.sources ?? []).length > 0
+  );
+}
+
+/** Inside the namespace: loopback up, rules loaded, source addresses routed. */
+export function setupNamespace(
+  rules: Parameters<typeof nftRules>[0],
+  sources: readonly SourceRoute[] = [],
+): void {
   const up = spawnSync('ip', ['link', 'set', 'lo', 'up'], { encoding: 'utf8', timeout: 5000 });
   if (up.status !== 0)
     throw new Error(`cannot bring up loopback in the namespace: ${up.stderr || up.error?.message}`);
   const nft = spawnSync('nft', ['-f', '-'], { input: nftRules(rules), encoding: 'utf8', timeout: 5000 });
   if (nft.status !== 0) throw new Error(`cannot load nftables rules: ${nft.stderr || nft.error?.message}`);
+  for (const args of sourceRouteCommands(sources)) {
+    const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 5000 });
+    if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr || r.error?.message}`);
+  }
 }
 
 /** Runs this same command again inside a new network namespace; resolves with its exit code. */

@@ -39,6 +39,8 @@ export interface Scenario {
     clientSdk?: SimClientSdkSpec;
     /** Who sts:GetCallerIdentity says the caller is. */
     identity?: SimIdentity;
+    /** The ECS task metadata endpoint v4's `/task` answer (served on loopback; IMDS then absent). */
+    ecsTask?: Record<string, unknown>;
   };
   expect?: {
     exitCode?: number;

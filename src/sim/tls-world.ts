@@ -26,6 +26,8 @@ export interface SimClientSdkSpec {
   servers?: string[];
   /** customerCA.crt written next to it: the cluster's, another cluster's, or none. */
   trustAnchor?: 'cluster' | 'other' | 'missing';
+  /** Also Client SDK 3 (cloudhsm_client.cfg): the host then uses HSM ports 2223-2225, not 2223 alone. */
+  sdk3?: boolean;
 }
 
 export const pkiDir = () => join(packageRoot(), 'scenarios', 'pki');
@@ -122,6 +124,11 @@ export async function startTlsExtras(
       2,
     )}\n`,
   );
+  if (o.clientSdk?.sdk3)
+    writeFileSync(
+      join(clientSdkDir, 'cloudhsm_client.cfg'),
+      `${JSON.stringify({ server: { hostname: servers[0]?.hostname, port: 2223, CAfile: join(clientSdkDir, 'customerCA.crt') } }, null, 2)}\n`,
+    );
   return {
     proxy,
     dir,

@@ -7,6 +7,7 @@ import type { RawCluster, RawHsm } from '../snapshot/format.js';
 import { awsJsonProtocol, SimulatedAws } from './aws-server.js';
 import { CLOUDHSM_OPERATIONS } from './cloudhsm-api.js';
 import { EC2_OPERATIONS, ec2QueryProtocol } from './ec2-api.js';
+import { SimulatedEcsTaskMetadata } from './ecs-task-server.js';
 import { SimulatedHsms } from './hsm-listeners.js';
 import { SimulatedImds } from './imds-server.js';
 import type { Scenario } from './scenario.js';
@@ -22,6 +23,7 @@ export const DEMO_CREDENTIALS: StaticCredentials = {
 export interface World {
   aws: SimulatedAws;
   imds: SimulatedImds | undefined;
+  ecsTask: SimulatedEcsTaskMetadata | undefined;
   hsms: SimulatedHsms;
   hsmAddresses: string[];
   /** Points settings at the simulation (endpoints, IMDS, region) whatever the user passed. */
@@ -67,6 +69,9 @@ export async function startWorld(
     : await new SimulatedImds(scenario.snapshot, {
         ...(scenario.sim?.imds?.tokenBlocked ? { tokenBlocked: true } : {}),
       }).start();
+  const ecsTask = scenario.sim?.ecsTask
+    ? await new SimulatedEcsTaskMetadata(scenario.sim.ecsTask).start()
+    : undefined;
   const hsms = new SimulatedHsms(hsmTls());
   const tlsExtras = await startTlsExtras(
     { interceptingProxy: scenario.sim?.interceptingProxy, clientSdk: scenario.sim?.clientSdk },
@@ -75,6 +80,7 @@ export async function startWorld(
   const world: World = {
     aws,
     imds,
+    ecsTask,
     hsms,
     hsmAddresses: addresses,
     apply(settings) {
@@ -83,6 +89,8 @@ export async function startWorld(
       s.endpoints = {};
       s.imds.endpoint = imds?.url ?? 'http://127.0.0.1:9';
       s.imds.disabled = false;
+      // The task metadata endpoint only where the scenario has one: never this host's own.
+      s.imds.ecsEndpoint = ecsTask?.url ?? null;
       s.region ??= scenario.snapshot.region ?? 'us-east-1';
       applyTlsSettings(s, tlsExtras);
       return s;
@@ -91,7 +99,7 @@ export async function startWorld(
       await switchSnapshot(world, { ...scenario, snapshot }, closed, o.inPrivateNetns);
     },
     async stop() {
-      await Promise.all([aws.stop(), imds?.stop(), hsms.stop(), tlsExtras.stop()]);
+      await Promise.all([aws.stop(), imds?.stop(), ecsTask?.stop(), hsms.stop(), tlsExtras.stop()]);
     },
   };
   try {

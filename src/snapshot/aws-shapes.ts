@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { AWS_OPERATIONS, type OperationName, snapshotKey } from '../aws/operations.js';
 import { parseCidr } from '../netpath/cidr.js';
+import { TRANSIT_ITEMS, TRANSIT_PER_TABLE } from './transit-shapes.js';
 
 const str = z.string().nullish();
 const int = z.number().int().nullish();
@@ -83,6 +84,8 @@ const networkInterface = obj({
   SubnetId: str,
   VpcId: str,
   Groups: list(obj({ GroupId: str })),
+  // false on an appliance that forwards; true makes a route to it drop the forwarded traffic.
+  SourceDestCheck: bool,
 });
 
 // EC2: SecurityGroup, IpPermission, UserIdGroupPair.
@@ -109,6 +112,8 @@ const securityGroup = obj({
 const subnet = obj({
   SubnetId: str,
   VpcId: str,
+  AvailabilityZone: str,
+  AvailabilityZoneId: str,
   CidrBlock: cidr(4),
   Ipv6CidrBlockAssociationSet: list(obj({ Ipv6CidrBlock: cidr(6) })),
 });
@@ -164,6 +169,18 @@ const peering = obj({
   AccepterVpcInfo: peeringSide,
 });
 
+// EC2: NatGateway, NatGatewayAddress (State is pending | failed | available | deleting | deleted).
+const natGateway = obj({
+  NatGatewayId: str,
+  State: str,
+  SubnetId: str,
+  VpcId: str,
+  ConnectivityType: str,
+  NatGatewayAddresses: list(
+    obj({ NetworkInterfaceId: str, PrivateIp: str, PublicIp: str, IsPrimary: bool, Status: str }),
+  ),
+});
+
 /** The item of each stored list field, per operation. */
 const ITEMS: Partial<Record<OperationName, z.ZodType>> = {
   DescribeClusters: cluster,
@@ -174,6 +191,8 @@ const ITEMS: Partial<Record<OperationName, z.ZodType>> = {
   DescribeNetworkAcls: networkAcl,
   DescribeRouteTables: routeTable,
   DescribeVpcPeeringConnections: peering,
+  DescribeNatGateways: natGateway,
+  ...TRANSIT_ITEMS,
 };
 
 const answers: Record<string, z.ZodType> = Object.fromEntries(
@@ -187,6 +206,8 @@ answers[snapshotKey('GetManagedPrefixListEntries')] = z.record(
   z.string(),
   obj({ Entries: z.array(obj({ Cidr: cidr('any') })) }),
 );
+// Transit gateway route tables' routes, associations and propagations: kept per tgw-rtb- id.
+Object.assign(answers, TRANSIT_PER_TABLE);
 
 /** The `aws` object: known keys checked, answers of operations hsmwatch does not read kept as they are. */
 export const awsAnswers = z.looseObject(

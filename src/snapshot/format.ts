@@ -1,11 +1,18 @@
 // The snapshot contract (../shared/product.md, "The snapshot format"): AWS answers in the API's own
 // shape (PascalCase), keyed by service:Operation, pages merged.
+import type { EcsTaskInfo } from '../model/index.js';
 
 export interface Snapshot {
   hsmwatchSnapshot: 1;
   capturedAt: string;
   region: string | null;
-  client: { instanceId: string | null };
+  client: {
+    instanceId: string | null;
+    /** The kernel's source address per HSM address (null: no route); the ENIs owning them are in DescribeNetworkInterfaces. */
+    sources?: Array<{ hsmIp: string; sourceIp: string | null }>;
+    /** The ECS task (task metadata endpoint v4), when this process runs in one. */
+    ecsTask?: EcsTaskInfo;
+  };
   ports?: number[];
   aws: Record<string, unknown>;
   clientConfig?: unknown;

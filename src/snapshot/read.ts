@@ -1,5 +1,6 @@
 // Reads a snapshot file defensively: bounded size, depth and array lengths, the contract's types
 // checked, each problem named by its JSON path. A hostile file is rejected, never half-analysed.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { describeIssues, describeValue, formatPath, printable } from '../config/issues.js';
 import { readBoundedText } from '../util/files.js';
@@ -83,6 +84,29 @@ function checkShape(root: unknown, where: string, limits: typeof SNAPSHOT_LIMITS
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const ipAddress = z
+  .string({ error: 'must be an IP address' })
+  .refine((v) => isIP(v) !== 0, { message: 'must be an IP address' });
+const sourceSchema = z.strictObject({
+  hsmIp: ipAddress,
+  sourceIp: ipAddress.nullable(),
+});
+const text = z.string({ error: 'must be a string or null' }).nullable();
+const ecsTaskSchema = z.strictObject(
+  {
+    taskArn: z
+      .string({ error: 'must be the task ARN' })
+      .regex(/^arn:aws[a-z-]*:ecs:/, 'must be the task ARN'),
+    cluster: text,
+    launchType: text,
+    availabilityZone: text,
+    vpcId: text,
+    addresses: z.array(ipAddress).max(64),
+    subnetCidrs: z.array(z.string({ error: 'must be a CIDR block' })).max(64),
+  },
+  { error: 'must be an object' },
+);
+
 const snapshotSchema = z.looseObject({
   hsmwatchSnapshot: z.literal(1, { error: 'must be 1' }),
   capturedAt: z
@@ -91,6 +115,8 @@ const snapshotSchema = z.looseObject({
   region: z.string({ error: 'must be a string or null' }).nullable(),
   client: z.looseObject({
     instanceId: z.string({ error: 'must be a string or null' }).nullable(),
+    sources: z.array(sourceSchema, { error: 'must be a list of {hsmIp, sourceIp}' }).max(1024).optional(),
+    ecsTask: ecsTaskSchema.optional(),
   }),
   ports: z
     .array(z.number().int().min(1).max(65535))

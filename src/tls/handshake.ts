@@ -35,6 +35,14 @@ export interface HandshakeOptions {
    * server's key-exchange work) is skipped. The result then has no chain and is not verified.
    */
   untilServerHello?: boolean;
+  /** A client certificate chain and its key (PEM), presented when the server asks for one. */
+  clientCertificate?: { cert: string; key: string };
+  /**
+   * In TLS 1.3 the handshake completes on the client before the server has judged the client's
+   * certificate (or its absence): wait up to this long afterwards for the server's verdict — an
+   * alert or a close (a failure), or the session tickets it sends once it accepted. Default 0.
+   */
+  serverVerdictMs?: number;
 }
 
 export interface KeyExchange {
@@ -133,7 +141,7 @@ function keyExchangeOf(socket: TLSSocket): KeyExchange {
 // distinct configuration, reused.
 const contexts = new Map<string, SecureContext>();
 function contextFor(
-  o: Pick<HandshakeOptions, 'minVersion' | 'maxVersion' | 'ciphers' | 'ca'>,
+  o: Pick<HandshakeOptions, 'minVersion' | 'maxVersion' | 'ciphers' | 'ca' | 'clientCertificate'>,
 ): SecureContext {
   const ca =
     o.ca === undefined
@@ -141,7 +149,15 @@ function contextFor(
       : createHash('sha256')
           .update(Array.isArray(o.ca) ? o.ca.join('\n') : o.ca)
           .digest('hex');
-  const key = `${o.minVersion ?? ''}|${o.maxVersion ?? ''}|${o.ciphers ?? ''}|${ca}`;
+  // A digest, not the key itself, names the context.
+  const client = o.clientCertificate
+    ? createHash('sha256')
+        .update(o.clientCertificate.cert)
+        .update('\0')
+        .update(o.clientCertificate.key)
+        .digest('hex')
+    : '';
+  const key = `${o.minVersion ?? ''}|${o.maxVersion ?? ''}|${o.ciphers ?? ''}|${ca}|${client}`;
   let ctx = contexts.get(key);
   if (!ctx) {
     if (contexts.size > 64) contexts.clear();
@@ -150,6 +166,7 @@ function contextFor(
       ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
       ...(o.ciphers ? { ciphers: o.ciphers } : {}),
       ...(o.ca ? { ca: o.ca } : {}),
+      ...(o.clientCertificate ? { cert: o.clientCertificate.cert, key: o.clientCertificate.key } : {}),
     });
     contexts.set(key, ctx);
   }
@@ -253,14 +270,19 @@ function overTls(raw: Socket, a: Attempt): Promise<HandshakeResult> {
       ...(o.alpn ? { ALPNProtocols: o.alpn } : {}),
     });
     let settled = false;
+    // A completed TLS 1.3 handshake waiting for the server's verdict (serverVerdictMs).
+    let awaiting: HandshakeSuccess | null = null;
+    let verdictTimer: NodeJS.Timeout | undefined;
     const finish = (r: HandshakeResult) => {
       if (settled) return;
       settled = true;
+      clearTimeout(verdictTimer);
       signal.removeEventListener('abort', onAbort);
       if (!(r.ok && o.keepOpen)) socket.destroy();
       resolve(r);
     };
-    const onAbort = () => finish(failure(a, 'timeout', 'ETIMEDOUT', '', chainOf(socket)));
+    // The deadline while awaiting a verdict: the handshake did complete, and no rejection came.
+    const onAbort = () => finish(awaiting ?? failure(a, 'timeout', 'ETIMEDOUT', '', chainOf(socket)));
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
     socket.on('error', (e: NodeJS.ErrnoException) => {
@@ -274,12 +296,22 @@ function overTls(raw: Socket, a: Attempt): Promise<HandshakeResult> {
           a,
           'tls',
           'ECONNRESET',
-          'the peer closed the connection during the handshake',
+          awaiting
+            ? 'the peer closed the connection right after the handshake (it rejected this client)'
+            : 'the peer closed the connection during the handshake',
           chainOf(socket),
         ),
       ),
     );
-    socket.once('secureConnect', () => finish(secureResult(socket, raw, a, t1)));
+    socket.once('secureConnect', () => {
+      const r = secureResult(socket, raw, a, t1);
+      const wait = o.serverVerdictMs ?? 0;
+      if (wait <= 0 || r.protocol !== 'TLSv1.3') return finish(r);
+      awaiting = r;
+      // Tickets come once the server accepted the client's flight; an 'error' or 'close' is a rejection.
+      socket.once('session', () => finish(r));
+      verdictTimer = setTimeout(() => finish(r), wait);
+    });
   });
 }
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePemChain } from '../../src/clientsdk/client-cert.js';
 import { parseJson, parseSdk3, parseSdk5, readClientSdkConfig } from '../../src/clientsdk/config.js';
 import { parseTrustAnchor, readTrustAnchor } from '../../src/clientsdk/trust-anchor.js';
 import { type Issued, TestPki } from '../support/pki.js';
@@ -49,10 +50,15 @@ const sdkLike = fc.oneof(
         fc.record({
           type: value,
           cluster: fc.oneof(
-            fc.record({
-              hsm_ca_file: value,
-              servers: fc.oneof(fc.array(serverLike, { maxLength: 3 }), value),
-            }),
+            fc.record(
+              {
+                hsm_ca_file: value,
+                servers: fc.oneof(fc.array(serverLike, { maxLength: 3 }), value),
+                client_cert_hsm_tls_file: value,
+                client_key_hsm_tls_file: value,
+              },
+              { requiredKeys: ['servers'] },
+            ),
             value,
           ),
         }),
@@ -76,6 +82,12 @@ function checkFile(r: ReturnType<typeof parseSdk5>): void {
     expect(s.port === null || (Number.isInteger(s.port) && s.port >= 1 && s.port <= 65535)).toBe(true);
   }
   expect(r.caFile === null || (typeof r.caFile === 'string' && r.caFile !== '')).toBe(true);
+  // Mutual TLS files: strings or absent, and a pair object only when one of them is set.
+  if (r.mtls !== null) {
+    for (const f of [r.mtls.certFile, r.mtls.keyFile])
+      expect(f === null || (typeof f === 'string' && f.trim() !== '')).toBe(true);
+    expect(r.mtls.certFile !== null || r.mtls.keyFile !== null).toBe(true);
+  }
 }
 
 describe('Client SDK config parser under fuzzing', () => {
@@ -86,6 +98,23 @@ describe('Client SDK config parser under fuzzing', () => {
         checkFile(parseSdk3('/x/cloudhsm_client.cfg', v));
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('settles any text as a certificate chain or a reason, also around real PEM blocks', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), fc.string({ maxLength: 40 }), (junk, inner) => {
+        for (const text of [
+          junk,
+          `${junk}${ca.cert}${junk}`,
+          `-----BEGIN CERTIFICATE-----${inner}-----END CERTIFICATE-----`,
+        ]) {
+          const r = parsePemChain(text);
+          if (typeof r === 'string') expect(r).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+          else expect(r.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 
@@ -129,7 +158,7 @@ describe('Client SDK config parser under fuzzing', () => {
     const notDir = join(dir, 'a-file');
     writeFileSync(notDir, '');
     expect(readClientSdkConfig(notDir).problems).toEqual([
-      { path: notDir, reason: 'cannot read the directory (ENOTDIR)' },
+      { path: notDir, reason: 'cannot read the directory (ENOTDIR)', sdk: null },
     ]);
     // A config file that is a directory, or /dev/zero in its place, is a problem of that file.
     const d = mkdtempSync(join(dir, 'cfg-'));

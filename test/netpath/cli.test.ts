@@ -71,6 +71,6 @@ describe('hsmwatch analyze / iam-policy', () => {
     expect(policy).toEqual(iamPolicy());
     const actions: string[] = policy.Statement[0].Action;
     for (const a of OPERATIONS) expect(actions).toContain(a.action);
-    for (const a of actions) expect(a).toMatch(/^[a-z0-9]+:(Describe|Get|List)[A-Za-z]+$/);
+    for (const a of actions) expect(a).toMatch(/^[a-z0-9]+:(Describe|Get|List|Search)[A-Za-z]+$/);
   });
 });

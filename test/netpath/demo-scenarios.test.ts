@@ -26,6 +26,11 @@ describe('demo scenarios analysed', () => {
     ['port-blocked', { '127.0.3.11:2225': 'blocked hsm-nacl-inbound' }],
     ['sg-blocked', { '*': 'blocked hsm-sg-ingress' }],
     ['nacl-return-blocked', { '*': 'blocked client-nacl-inbound-return' }],
+    // The client in its own VPC, across a transit gateway (tools/gen-demo-tgw.mjs).
+    ['transit-gateway', {}],
+    // The pod's branch ENI carries the traffic: its group is not admitted (the node's would be).
+    ['pod-security-group', { '*': 'blocked hsm-sg-ingress' }],
+    ['ecs-task', {}],
   ] as Array<[string, Record<string, string>]>)('%s', async (name, over) => {
     const d = await analyzeSnapshot(loadScenario(name).snapshot, staticSettings(), PROBES);
     const got = verdicts(d.report);
@@ -72,7 +77,7 @@ function demo(scenario: string): Promise<{ status: number | null; report: Report
 describe.skipIf(!support.ok && !required)(
   `path demos in a network namespace${support.ok ? '' : ` (skipped: ${support.reason})`}`,
   () => {
-    it.each(['sg-blocked', 'nacl-return-blocked'])(
+    it.each(['sg-blocked', 'nacl-return-blocked', 'pod-security-group'])(
       '%s: live timeouts agree with the static verdict',
       async (name) => {
         const { status, report } = await demo(name);
@@ -86,5 +91,25 @@ describe.skipIf(!support.ok && !required)(
         for (const f of corr) expect(f.status).toBe('pass');
       },
     );
+    it('pod-security-group: the paths start from the pod branch ENI, and the finding says why', async () => {
+      const { report } = await demo('pod-security-group');
+      expect(new Set(report.paths.map((p) => p.clientEni))).toEqual(new Set(['eni-0b0d0000000000001']));
+      const f = report.findings.find((x) => x.id === 'client.source');
+      expect(f?.status).toBe('warn');
+      expect(f?.message).toContain('runs in a pod with its own security groups: sg-0b0d0000000000001');
+      expect(report.findings.find((x) => x.id === 'sg.hsm-ingress')?.remediation).toContain(
+        '--source-group sg-0b0d0000000000001',
+      );
+    });
+    it('ecs-task: without IMDS, the task ENI found by address carries open connections', async () => {
+      const { status, report } = await demo('ecs-task');
+      expect(status).toBe(0);
+      for (const p of report.paths) {
+        expect(p.clientEni).toBe('eni-0ec50000000000001');
+        expect(p.static?.verdict).toBe('reachable');
+        expect(p.live?.state).toBe('open');
+      }
+      expect(report.findings.find((x) => x.id === 'discovery.ecs-task')?.status).toBe('pass');
+    });
   },
 );

@@ -24,6 +24,8 @@ export interface CertSpec {
   days?: number;
   /** Reuse an existing key file (saves generating one). */
   keyFile?: string;
+  /** A leaf's extendedKeyUsage; default serverAuth (a mutual TLS client certificate: clientAuth). */
+  eku?: string;
 }
 
 const CNF = (dir: string) => `
@@ -66,9 +68,9 @@ export class TestPki {
     execFileSync('openssl', args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'] });
   }
 
-  newKey(name: string): string {
+  newKey(name: string, bits = 2048): string {
     const keyFile = join(this.dir, `${name}.key`);
-    this.ssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', keyFile]);
+    this.ssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${bits}`, '-out', keyFile]);
     return keyFile;
   }
 
@@ -83,7 +85,7 @@ export class TestPki {
       : [
           'basicConstraints=CA:FALSE',
           'keyUsage=digitalSignature,keyEncipherment',
-          'extendedKeyUsage=serverAuth',
+          `extendedKeyUsage=${spec.eku ?? 'serverAuth'}`,
         ];
     if (spec.sans?.length) lines.push(`subjectAltName=${spec.sans.join(',')}`);
     lines.push('subjectKeyIdentifier=hash');

@@ -29,7 +29,7 @@ export function clustersOf(s: Scenario): RawCluster[] {
 }
 
 /** Read operations only: what hsmwatch may ever call. */
-export const READ_ONLY = /^(Describe|Get|List)[A-Za-z]+$/;
+export const READ_ONLY = /^(Describe|Get|List|Search)[A-Za-z]+$/;
 
 /** The config keys that point hsmwatch at a simulated world (as `demo` does), for a config file. */
 export function worldConfig(world: World): Record<string, unknown> {
