@@ -13,7 +13,7 @@ import { type CertificateSummary, summarise } from '../src/tls/certificate.js';
 import type { HandshakeFailure, HandshakeResult, HandshakeSuccess } from '../src/tls/handshake.js';
 import { awsCommand } from '../src/util/aws-command.js';
 import { mapLimit } from '../src/util/concurrency.js';
-import { type ConfiguredClient, mtlsVerdict } from './support/hsm-mtls.js';
+import { type ConfiguredClient, mtlsVerdict, refusedForClientCert } from './support/hsm-mtls.js';
 import { declarePhaseMetrics, phasesOf } from './support/tls-metrics.js';
 
 type Id = 'hsm.tls' | 'hsm.mtls';
@@ -30,8 +30,6 @@ export function chainVerifies(chain: readonly X509Certificate[], anchor: X509Cer
   }
   return false;
 }
-
-const CLIENT_CERT = /CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|PEER_DID_NOT_RETURN_A_CERTIFICATE/i;
 
 /** TLS 1.3: how long after the handshake the HSM's verdict on the client (certificate) may take. */
 const SERVER_VERDICT_MS = 300;
@@ -240,7 +238,8 @@ function stoppedVerdict(
   verified: boolean | null,
   evidence: Record<string, unknown>,
 ): ProbeFinding<Id> {
-  const why = CLIENT_CERT.test(h.code)
+  // One test for hsm.tls and hsm.mtls: a handshake_failure before the HSM's certificate is not that.
+  const why = refusedForClientCert(h)
     ? 'the HSM requires a client certificate (mutual TLS, see hsm.mtls), so the handshake stopped after its certificate'
     : `the handshake stopped: ${h.code}`;
   return finding(

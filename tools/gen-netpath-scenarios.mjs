@@ -1024,6 +1024,22 @@ add(
   {},
 );
 add(
+  'np-tgw-attachment-acl',
+  "the cluster VPC's transit gateway attachment subnets have their own network ACL that denies everything: AWS evaluates an attachment subnet's ACL for traffic to and from the transit gateway (Transit Gateway guide, Network ACLs for transit gateways), but which attachment ENI carries a flow is not modelled, so the hop is not decided — never reachable",
+  (w) => {
+    transit(w);
+    w.nacls.push(
+      nacl(
+        'acl-0a77ac4d3e7000001',
+        VPC,
+        [entry(32767, false, 'deny', '0.0.0.0/0'), entry(32767, true, 'deny', '0.0.0.0/0')],
+        [S_TGW_A_1A, S_TGW_A_1B],
+      ),
+    );
+  },
+  { '*': UNKNOWN('hsm-return-route') },
+);
+add(
   'np-tgw-wrong-az',
   'the client subnet is in us-east-1a but the client VPC attachment has its only subnet in us-east-1b: traffic is forwarded to a transit gateway only when it has an attachment subnet in the same Availability Zone (Transit Gateway guide, Amazon VPC attachments › Limits)',
   (w) => transit(w, { clientSubnets: [S_TGW_B_1B] }),

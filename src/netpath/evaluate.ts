@@ -6,6 +6,7 @@ import { naclCheck } from './nacl-check.js';
 import { type PortRange, toRanges } from './ranges.js';
 import { routeChecks } from './route.js';
 import { type SgPorts, sgAllowedPorts } from './sg.js';
+import { withTransitAcls } from './transit-nacl.js';
 import { type Check, COMPONENTS, type Component, type Endpoint, type PathVerdict } from './types.js';
 
 export const DEFAULT_EPHEMERAL: PortRange = { from: 1024, to: 65535 };
@@ -141,7 +142,11 @@ export function evaluatePair(facts: NetFacts, input: PairInput): PathVerdict[] {
       ...routes,
       ...(far.kind === 'nat' ? far.perPort(port) : []),
     ];
-    return verdictOf(port, far.kind === 'opaque' ? checks.map((c) => pastOpaque(c, far)) : checks);
+    const seen = far.kind === 'opaque' ? checks.map((c) => pastOpaque(c, far)) : checks;
+    return verdictOf(
+      port,
+      far.kind === 'direct' ? withTransitAcls(facts, { client, hsm, port, ephemeral }, seen) : seen,
+    );
   });
 }
 

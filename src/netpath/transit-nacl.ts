@@ -1,0 +1,84 @@
+// The network ACLs around a transit gateway hop. AWS evaluates the ACL of each attachment subnet for
+// traffic to and from the gateway, and, where an instance shares a subnet with the attachment, does not
+// evaluate that subnet's ACL for the traffic the gateway delivers to it (AWS Transit Gateway guide,
+// "Network ACLs for transit gateways"). Which attachment ENI carries a flow, and so which of those rules
+// apply, is not modelled here. So they never decide a verdict either way: the hop stays allowed only
+// when every attachment subnet's ACL admits both directions whole; otherwise it is unknown, naming the
+// ACL. And an endpoint-subnet ACL that would block, in a subnet that is also an attachment subnet, is
+// unknown, never blocked (it may not be evaluated at all). Pure.
+import type { NetFacts } from './facts.js';
+import { naclDecide, naclForSubnet } from './nacl.js';
+import type { PortRange } from './ranges.js';
+import { vpcAttachmentOf } from './transit-facts.js';
+import type { Check, Component, Endpoint } from './types.js';
+
+const TGW_ID = /^tgw-(?!attach-|rtb-)/;
+
+/** The transit gateways an allowing route check passes through. */
+function crossed(checks: readonly Check[]): string[] {
+  const ids = checks
+    .filter(
+      (c) => (c.component === 'client-route' || c.component === 'hsm-return-route') && c.status === 'allow',
+    )
+    .flatMap((c) => c.resourceIds.filter((id) => TGW_ID.test(id)));
+  return [...new Set(ids)];
+}
+
+const ENDPOINT_ACLS: Record<'client' | 'hsm', Component[]> = {
+  client: ['client-nacl-outbound', 'client-nacl-inbound-return'],
+  hsm: ['hsm-nacl-inbound', 'hsm-nacl-outbound-return'],
+};
+
+export function withTransitAcls(
+  facts: NetFacts,
+  path: { client: Endpoint; hsm: Endpoint; port: number; ephemeral: PortRange },
+  checks: Check[],
+): Check[] {
+  const tgws = crossed(checks);
+  if (tgws.length === 0 || facts.nacls === null) return checks;
+  const { client, hsm, port, ephemeral } = path;
+  const attachmentSubnets = (vpcId: string | null) =>
+    tgws.flatMap((tgw) => vpcAttachmentOf(facts.transit, tgw, vpcId)?.subnetIds ?? []);
+  const sides = { client: attachmentSubnets(client.vpcId), hsm: attachmentSubnets(hsm.vpcId) };
+  const out = checks.map((c) => {
+    for (const end of ['client', 'hsm'] as const) {
+      const subnet = (end === 'client' ? client : hsm).subnetId;
+      if (c.status !== 'block' || !ENDPOINT_ACLS[end].includes(c.component)) continue;
+      if (!subnet || !sides[end].includes(subnet)) continue;
+      const { fix: _fix, ...rest } = c;
+      return {
+        ...rest,
+        status: 'unknown' as const,
+        detail: `${c.detail}; but ${subnet} is also a transit gateway attachment subnet, where AWS does not evaluate its network ACL for the traffic the gateway delivers: not decided`,
+      };
+    }
+    return c;
+  });
+  const service: PortRange = { from: port, to: port };
+  for (const [end, subnets] of Object.entries(sides)) {
+    const vpcId = end === 'client' ? client.vpcId : hsm.vpcId;
+    // One check per ACL that would deny, naming the attachment subnets it serves.
+    const denying = new Map<string, string[]>();
+    for (const subnet of subnets) {
+      const found = naclForSubnet(facts, subnet, vpcId);
+      if (!found.nacl) continue;
+      const nacl = found.nacl;
+      const denies = [
+        naclDecide(nacl, false, client.ip, service),
+        naclDecide(nacl, true, hsm.ip, service),
+        naclDecide(nacl, false, hsm.ip, ephemeral),
+        naclDecide(nacl, true, client.ip, ephemeral),
+      ].some((d) => d.denied.length > 0);
+      if (denies) denying.set(nacl.id, [...(denying.get(nacl.id) ?? []), subnet]);
+    }
+    for (const [naclId, where] of denying) {
+      out.push({
+        component: end === 'client' ? 'client-route' : 'hsm-return-route',
+        status: 'unknown',
+        resourceIds: [naclId, ...where],
+        detail: `${naclId}, the network ACL of transit gateway attachment subnet(s) ${where.join(', ')}, does not admit all the traffic between ${client.ip} and ${hsm.ip}:${port} (and its return); AWS evaluates attachment subnets' ACLs for traffic to and from the gateway, and which attachment carries a flow is not modelled: not decided`,
+      });
+    }
+  }
+  return out;
+}
