@@ -41,6 +41,15 @@ const SIGV4 = /AWS4-HMAC-SHA256[^"'<>]*/g;
 
 const foreignMessage = (s: string) => foreignText(redact(s).replace(SIGV4, '[signature]'));
 
+// Anything can be thrown, including objects whose toString is missing or throws.
+function printable(x: unknown): string {
+  try {
+    return String(x);
+  } catch {
+    return Object.prototype.toString.call(x);
+  }
+}
+
 export function classifyAwsError(err: unknown): AwsFailure {
   if (isAwsGarbage(err)) {
     return {
@@ -53,18 +62,19 @@ export function classifyAwsError(err: unknown): AwsFailure {
       excerpt: err.excerpt,
     };
   }
-  const e = (err ?? {}) as {
-    name?: string;
-    code?: string;
-    message?: string;
-    Code?: string;
-    $metadata?: { httpStatusCode?: number };
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    Code?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
     hsmwatchHttp?: boolean;
   };
   const raw = e.Code ?? (e.name && e.name !== 'Error' ? e.name : undefined) ?? e.code ?? 'Unknown';
   const code = typeof raw === 'string' && CODE_SHAPE.test(raw) ? raw : 'Unknown';
-  const message = foreignMessage(String(e.message ?? err));
-  const httpStatus = e.$metadata?.httpStatusCode;
+  const message = foreignMessage(printable(e.message ?? err));
+  const status = typeof e.$metadata === 'object' ? e.$metadata?.httpStatusCode : undefined;
+  const httpStatus = Number.isInteger(status) ? (status as number) : undefined;
   const base = {
     ...(httpStatus === undefined ? {} : { httpStatus }),
     // The HTTP layer's own messages say what it saw (which deadline, how much of the body came).

@@ -88,7 +88,7 @@ export interface TransitFacts {
   listedRouteTables: Set<string> | null;
   /** Per tgw-rtb- id, whatever of its per-table answers the snapshot holds. */
   routeTables: Map<string, TgwRouteTable>;
-  /** Subnet id → Availability Zone (its ID when EC2 gave one, else its name). */
+  /** Subnet id → Availability Zone: zone IDs when every subnet has one, else zone names. */
   subnetAz: Map<string, string>;
 }
 
@@ -208,10 +208,14 @@ export function transitFacts(aws: Obj): TransitFacts {
     xs && new Map(xs.filter((x) => str(x[idField])).map((x) => [str(x[idField])!, f(x)]));
   const vpcAtt = items(aws, TGW_KEYS.tgwVpcAttachments, 'TransitGatewayVpcAttachments');
   const listed = items(aws, TGW_KEYS.tgwRouteTables, 'TransitGatewayRouteTables');
+  // One kind of zone key for every subnet: zone IDs when all have one (they name the same zone in
+  // every account), else zone names; a subnet without that kind stays unknown, never mismatched.
+  const subnets = items(aws, snapshotKey('DescribeSubnets'), 'Subnets') ?? [];
+  const byZoneId = subnets.every((s) => str(s.AvailabilityZoneId) || !str(s.AvailabilityZone));
   const subnetAz = new Map<string, string>();
-  for (const s of items(aws, snapshotKey('DescribeSubnets'), 'Subnets') ?? []) {
+  for (const s of subnets) {
     const id = str(s.SubnetId);
-    const az = str(s.AvailabilityZoneId) ?? str(s.AvailabilityZone);
+    const az = byZoneId ? str(s.AvailabilityZoneId) : str(s.AvailabilityZone);
     if (id && az) subnetAz.set(id, az);
   }
   return {

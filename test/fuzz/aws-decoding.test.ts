@@ -120,6 +120,22 @@ describe('the decoding layer: wire checks', () => {
     );
   });
 
+  it('classifies objects that cannot be turned into text (a counterexample fast-check found)', () => {
+    const hostile = [
+      { toString: undefined },
+      { message: { toString: undefined, valueOf: undefined } },
+      { name: { toString: undefined }, $metadata: { httpStatusCode: { valueOf: undefined } } },
+      Object.create(null),
+    ];
+    for (const e of hostile) {
+      const f = classifyAwsError(e);
+      expect(f.kind).toBe('client');
+      expect(f.code).toBe('Unknown');
+      expect(f.httpStatus).toBeUndefined();
+      expect(describeFailure(f)).not.toMatch(CONTROL);
+    }
+  });
+
   it('classifies anything thrown, and describes it on one line without control characters', () => {
     const thrown = fc.oneof(
       fc.anything(),
