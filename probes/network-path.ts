@@ -16,8 +16,8 @@ import {
   type Fix,
   hsmEndpoint,
   type PairInput,
-  routeTableFor,
 } from '../src/netpath/index.js';
+import { subnetsRoutingToInternet } from '../src/netpath/private-subnets.js';
 import { awsCommand } from '../src/util/aws-command.js';
 import {
   COMPONENT_FINDING,
@@ -207,11 +207,7 @@ function privateSubnetFindings(
 ): ProbeFinding<Id>[] {
   if (facts.routeTables === null) return [];
   return clusters.map((c) => {
-    const exposed = c.subnetIds.flatMap((s) => {
-      const t = routeTableFor(facts, s, c.vpcId);
-      const igw = t?.routes.find((r) => r.targetId.startsWith('igw-'));
-      return t && igw ? [{ subnet: s, table: t.id, route: igw }] : [];
-    });
+    const exposed = subnetsRoutingToInternet(facts, c.subnetIds, c.vpcId);
     if (exposed.length === 0) {
       return {
         id: 'subnet.private' as const,

@@ -6,14 +6,12 @@ import { type ClientSdkInstall, portNotUsed, portsNotUsedNote } from '../../src/
 import type { Environment } from '../../src/core/environment.js';
 import type { ProbeFinding } from '../../src/core/probe.js';
 import type { HsmTarget } from '../../src/model/index.js';
-import type { NetFacts } from '../../src/netpath/facts.js';
 import {
   type Check,
   type Component,
   type Fix,
   fixCommand,
   formatRanges,
-  freeRuleNumber,
   groupFixes,
   hostCidr,
   type PairInput,
@@ -198,26 +196,4 @@ function groupDetail(items: readonly Failure[]): string {
     : `${first.check.detail} (and ${details.size - 1} more: see the evidence)`;
 }
 
-/**
- * NACL fixes of different findings must not propose the same rule number in one ACL (the second
- * command would fail): numbers are handed out once per ACL and direction, below the denying rule.
- */
-export function ruleNumberAllocator(facts: NetFacts): (fix: Fix) => Fix {
-  const taken = new Map<string, Set<number>>();
-  return (fix) => {
-    if (fix.kind !== 'nacl-entry') return fix;
-    const nacl = facts.nacls?.find((n) => n.id === fix.naclId);
-    const key = `${fix.naclId}|${fix.egress}`;
-    const used = taken.get(key) ?? new Set<number>();
-    taken.set(key, used);
-    const entries = fix.entries.map((e) => {
-      const n =
-        nacl && used.has(e.ruleNumber)
-          ? (freeRuleNumber(nacl, fix.egress, e.ruleNumber, used) ?? e.ruleNumber)
-          : e.ruleNumber;
-      used.add(n);
-      return { ...e, ruleNumber: n };
-    });
-    return { ...fix, entries };
-  };
-}
+export { ruleNumberAllocator } from '../../src/netpath/group-fix.js';

@@ -20,7 +20,7 @@ export interface AgentConfig {
 
 /** Everything the agent needs from settings, checked together: any error rejects the whole config. */
 export function prepareAgentConfig(settings: Settings, all: readonly ProbeDefinition[]): AgentConfig {
-  const selected = selectProbes(all, settings.probes.only, settings.probes.skip);
+  const selected = selectProbes(all, settings.probes.only, settings.probes.skip, settings.probes.enable);
   if (!selected.ok) throw new UsageError(selected.error);
   const known = new Set([DISCOVERY_TASK, ...all.map((p) => p.id)]);
   const unknown = Object.keys(settings.agent.intervalsMs).filter((id) => !known.has(id));

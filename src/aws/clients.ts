@@ -9,6 +9,7 @@ import { addDecodingLayer, captureSdkWarnings } from './decode.js';
 import { resolveEndpoint } from './endpoints.js';
 import { BoundedSdkHandler, HttpsAgent } from './http.js';
 import { ProxyTunnelAgent } from './proxy-agent.js';
+import { PagedReadRetryStrategy } from './retry.js';
 
 export type { StaticCredentials };
 
@@ -17,7 +18,12 @@ export interface AwsClientOptions {
   region: string;
   /** Only the demo passes these; everything else uses the SDK's credential chain. */
   credentials?: StaticCredentials;
+  /** Long paged reads (the audit's estate): throttling gets THROTTLING_RETRIES, each request its own. */
+  pagedReads?: boolean;
 }
+
+/** Retries of a throttled request in a long paged read (at most ~2 min of backoff, src/aws/retry.ts). */
+export const THROTTLING_RETRIES = 10;
 
 /**
  * caBundle / AWS_CA_BUNDLE: the CAs the SDK trusts instead of the system store; HTTPS_PROXY / NO_PROXY
@@ -43,6 +49,14 @@ function commonConfig(service: Service, o: AwsClientOptions) {
   return {
     region: o.region,
     maxAttempts: o.settings.aws.maxAttempts,
+    ...(o.pagedReads
+      ? {
+          retryStrategy: new PagedReadRetryStrategy(
+            o.settings.aws.maxAttempts,
+            Math.max(o.settings.aws.maxAttempts, THROTTLING_RETRIES),
+          ),
+        }
+      : {}),
     // aws.timeout bounds each attempt whole, body included (src/aws/http.ts).
     requestHandler: new BoundedSdkHandler({
       timeoutMs: o.settings.aws.timeoutMs,

@@ -12,6 +12,8 @@ export interface OperationSpec {
   dryRun: boolean;
   /** The list field of its answer, kept in the snapshot under `service:Operation`; null: not stored. */
   listField: string | null;
+  /** `hsmwatch audit` calls it too (its policy: `hsmwatch iam-policy --audit`). */
+  audit: boolean;
   /** Which step calls it. */
   usedBy: 'discovery: clusters' | 'discovery: VPC' | 'discovery: transit gateway' | 'identity check';
   /** What hsmwatch reads with it, for the policy and for a denied call's finding. */
@@ -24,6 +26,7 @@ export const AWS_OPERATIONS = {
     action: 'cloudhsm:DescribeClusters',
     dryRun: false,
     listField: 'Clusters',
+    audit: true,
     usedBy: 'discovery: clusters',
     why: 'clusters, HSMs and their ENIs',
   },
@@ -32,6 +35,7 @@ export const AWS_OPERATIONS = {
     action: 'ec2:DescribeInstances',
     dryRun: true,
     listField: 'Reservations',
+    audit: true,
     usedBy: 'discovery: VPC',
     why: "the client instance's ENIs",
   },
@@ -40,14 +44,16 @@ export const AWS_OPERATIONS = {
     action: 'ec2:DescribeNetworkInterfaces',
     dryRun: true,
     listField: 'NetworkInterfaces',
+    audit: true,
     usedBy: 'discovery: VPC',
-    why: 'security groups of the client and HSM ENIs',
+    why: 'security groups of the client and HSM ENIs (audit: every interface of the VPCs in scope)',
   },
   DescribeSecurityGroups: {
     service: 'ec2',
     action: 'ec2:DescribeSecurityGroups',
     dryRun: true,
     listField: 'SecurityGroups',
+    audit: true,
     usedBy: 'discovery: VPC',
     why: 'security group rules on the path',
   },
@@ -56,6 +62,7 @@ export const AWS_OPERATIONS = {
     action: 'ec2:DescribeSubnets',
     dryRun: true,
     listField: 'Subnets',
+    audit: true,
     usedBy: 'discovery: VPC',
     why: 'subnets of the client and the HSMs',
   },
@@ -64,6 +71,7 @@ export const AWS_OPERATIONS = {
     action: 'ec2:DescribeNetworkAcls',
     dryRun: true,
     listField: 'NetworkAcls',
+    audit: true,
     usedBy: 'discovery: VPC',
     why: 'network ACLs on the path',
   },
@@ -72,6 +80,7 @@ export const AWS_OPERATIONS = {
     action: 'ec2:DescribeRouteTables',
     dryRun: true,
     listField: 'RouteTables',
+    audit: true,
     usedBy: 'discovery: VPC',
     why: 'routes both ways, private cluster subnets',
   },
@@ -80,6 +89,7 @@ export const AWS_OPERATIONS = {
     action: 'ec2:DescribeVpcPeeringConnections',
     dryRun: true,
     listField: 'VpcPeeringConnections',
+    audit: true,
     usedBy: 'discovery: VPC',
     why: 'peering for cross-VPC clients',
   },
@@ -89,6 +99,7 @@ export const AWS_OPERATIONS = {
     dryRun: true,
     // Kept per prefix list id: { "pl-…": { Entries: [...] } }.
     listField: 'Entries',
+    audit: true,
     usedBy: 'discovery: VPC',
     why: 'prefix lists in rules and routes',
   },
@@ -97,6 +108,7 @@ export const AWS_OPERATIONS = {
     action: 'ec2:DescribeNatGateways',
     dryRun: true,
     listField: 'NatGateways',
+    audit: true,
     usedBy: 'discovery: VPC',
     why: 'NAT gateways a route sends HSM traffic through (their private addresses)',
   },
@@ -105,6 +117,7 @@ export const AWS_OPERATIONS = {
     action: 'ec2:DescribeTransitGateways',
     dryRun: true,
     listField: 'TransitGateways',
+    audit: true,
     usedBy: 'discovery: transit gateway',
     why: 'transit gateways on the path: owner, security group referencing',
   },
@@ -113,6 +126,7 @@ export const AWS_OPERATIONS = {
     action: 'ec2:DescribeTransitGatewayAttachments',
     dryRun: true,
     listField: 'TransitGatewayAttachments',
+    audit: true,
     usedBy: 'discovery: transit gateway',
     why: 'attachments of the VPCs on the path and their associated route tables',
   },
@@ -121,14 +135,16 @@ export const AWS_OPERATIONS = {
     action: 'ec2:DescribeTransitGatewayVpcAttachments',
     dryRun: true,
     listField: 'TransitGatewayVpcAttachments',
+    audit: true,
     usedBy: 'discovery: transit gateway',
-    why: 'VPC attachments: their subnets per Availability Zone and options',
+    why: 'VPC attachments: their subnets per Availability Zone and options (audit: the VPCs on the gateway)',
   },
   DescribeTransitGatewayRouteTables: {
     service: 'ec2',
     action: 'ec2:DescribeTransitGatewayRouteTables',
     dryRun: true,
     listField: 'TransitGatewayRouteTables',
+    audit: true,
     usedBy: 'discovery: transit gateway',
     why: 'transit gateway route tables (readable by the transit gateway owner only)',
   },
@@ -138,6 +154,7 @@ export const AWS_OPERATIONS = {
     dryRun: true,
     // Kept per route table id: { "tgw-rtb-…": { Associations: [...] } }.
     listField: 'Associations',
+    audit: true,
     usedBy: 'discovery: transit gateway',
     why: 'which attachments each transit gateway route table serves',
   },
@@ -147,6 +164,7 @@ export const AWS_OPERATIONS = {
     dryRun: true,
     // Kept per route table id: { "tgw-rtb-…": { TransitGatewayRouteTablePropagations: [...] } }.
     listField: 'TransitGatewayRouteTablePropagations',
+    audit: true,
     usedBy: 'discovery: transit gateway',
     why: 'which attachments propagate routes into each route table',
   },
@@ -156,6 +174,7 @@ export const AWS_OPERATIONS = {
     dryRun: true,
     // Kept per route table id: { "tgw-rtb-…": { Routes: [...], AdditionalRoutesAvailable } }.
     listField: 'Routes',
+    audit: true,
     usedBy: 'discovery: transit gateway',
     why: 'the routes of the transit gateway route tables on the path',
   },
@@ -164,6 +183,7 @@ export const AWS_OPERATIONS = {
     action: 'sts:GetCallerIdentity',
     dryRun: false,
     listField: null,
+    audit: false,
     usedBy: 'identity check',
     why: 'which identity the credentials belong to (needs no grant, but an explicit deny blocks it)',
   },
@@ -199,15 +219,22 @@ export function snapshotKey<N extends OperationName>(name: N): SnapshotKey<N> {
   return `${AWS_OPERATIONS[name].service}:${name}` as SnapshotKey<N>;
 }
 
-/** The least-privilege policy document: every action above, read-only. */
-export function iamPolicy(): { Version: string; Statement: Array<Record<string, unknown>> } {
+/**
+ * The least-privilege policy document: every action above, read-only; with `audit`, only the actions
+ * `hsmwatch audit` (and `snapshot --estate`) calls.
+ */
+export function iamPolicy(o: { audit?: boolean } = {}): {
+  Version: string;
+  Statement: Array<Record<string, unknown>>;
+} {
+  const used = o.audit ? OPERATIONS.filter((op) => op.audit) : OPERATIONS;
   return {
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'HsmwatchReadOnly',
+        Sid: o.audit ? 'HsmwatchAuditReadOnly' : 'HsmwatchReadOnly',
         Effect: 'Allow',
-        Action: [...new Set(OPERATIONS.map((o) => o.action))].sort(),
+        Action: [...new Set(used.map((op) => op.action))].sort(),
         Resource: '*',
       },
     ],

@@ -78,6 +78,7 @@ async function runDemo(argv: DemoArgs, io: Io): Promise<number> {
     return EXIT.usage;
   }
   const settings = settingsFromArgs(argv);
+  if (scenario.sim?.audit) return auditDemo(scenario, settings, io, argv.agent === true);
   const inNetns = process.env[IN_NETNS_ENV] === '1';
   const rules = scenario.sim?.network ?? [];
   const isolated = needsNamespace(scenario);
@@ -154,5 +155,43 @@ async function diagnoseWorld(
     return printDiagnosis(d, s, io);
   } finally {
     progress.done();
+  }
+}
+
+/**
+ * An audit scenario: the simulated AWS APIs on loopback (no HSM listeners: an audit sends nothing to
+ * the HSMs), the estate read from them as `hsmwatch audit` reads AWS, and the audit's report.
+ */
+async function auditDemo(scenario: Scenario, settings: Settings, io: Io, agent: boolean): Promise<number> {
+  if (agent) {
+    io.stderr.write(
+      `hsmwatch demo: scenario "${scenario.name}" is an exposure audit (hsmwatch audit), which the agent does not run; run it without --agent.\n`,
+    );
+    return EXIT.usage;
+  }
+  const [{ startWorld, DEMO_CREDENTIALS }, { captureEstate }, { auditSnapshot }, { auditReport }, text] =
+    await Promise.all([
+      import('../sim/world.js'),
+      import('../discovery/estate.js'),
+      import('../audit/audit.js'),
+      import('../audit/report.js'),
+      import('../report/text.js'),
+    ]);
+  const world = await startWorld(scenario, { inPrivateNetns: false, hsmListeners: false });
+  try {
+    const s = world.apply(settings);
+    (s.output === 'json' ? io.stderr : io.stdout).write(
+      `${demoNote(scenario, world, false, text.reportWidth(io.stdout))}\n\n`,
+    );
+    const progress = s.debug ? quietProgress : makeProgress(io.stderr, text.wantColour(io.stderr));
+    const captured = await captureEstate(s, { credentials: DEMO_CREDENTIALS, progress: progress.update });
+    progress.done();
+    if (!captured.ok) {
+      io.stderr.write(`hsmwatch demo: ${captured.error}\n`);
+      return EXIT.usage;
+    }
+    return auditReport(auditSnapshot(captured.snapshot, s), s, io);
+  } finally {
+    await world.stop();
   }
 }

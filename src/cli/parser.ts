@@ -5,6 +5,7 @@ import { ConfigError, UsageError } from '../config/errors.js';
 import { redactingStream } from '../util/redact.js';
 import { agentCommand } from './agent.js';
 import { analyzeCommand } from './analyze.js';
+import { auditCommand } from './audit.js';
 import { demoCommand } from './demo.js';
 import { diagnoseCommand } from './diagnose.js';
 import { iamPolicyCommand } from './iam-policy.js';
@@ -24,6 +25,7 @@ const COMMANDS: readonly CommandModule[] = [
   demoCommand,
   snapshotCommand,
   analyzeCommand,
+  auditCommand,
   tlsCommand,
   iamPolicyCommand,
   agentCommand,
@@ -37,7 +39,7 @@ const PROBE_COMMANDS = new Set(['diagnose', 'demo', 'analyze', 'agent']);
 /** The word before the one being completed is --probe or --skip-probe. */
 const completingProbeIds = (args: readonly string[]) =>
   args.includes('--get-yargs-completions') &&
-  ['--probe', '--skip-probe'].includes(args[args.length - 2] ?? '');
+  ['--probe', '--skip-probe', '--enable-probe'].includes(args[args.length - 2] ?? '');
 
 /**
  * The probe catalogue, loaded only for help of a command that runs probes or to complete a probe
@@ -59,6 +61,7 @@ export async function helpCatalogue(args: readonly string[]): Promise<HelpCatalo
       id: p.id,
       title: p.title,
       intervalMs: DEFAULTS.agent.intervalsMs[p.id] ?? p.defaultIntervalMs ?? DEFAULTS.agent.defaultIntervalMs,
+      ...(p.optIn ? { optIn: true } : {}),
     })),
     discoveryIntervalMs: DEFAULTS.agent.intervalsMs.discovery ?? DEFAULTS.agent.defaultIntervalMs,
   };

@@ -18,6 +18,8 @@ export interface ProbeSummary {
   title: string;
   /** How often the agent runs it unless configured. */
   intervalMs: number;
+  /** Off by default: runs only with --enable-probe (probes.enable) or when named in --probe. */
+  optIn?: boolean;
 }
 
 /** The probes help lists, and the agent's re-discovery interval. */
@@ -73,6 +75,7 @@ export interface DiagnoseArgs {
   'endpoint-url'?: string | undefined;
   probe?: string[] | undefined;
   'skip-probe'?: string[] | undefined;
+  'enable-probe'?: string[] | undefined;
   'ca-bundle'?: string | undefined;
   proxy?: string | undefined;
   noproxy?: string | undefined;
@@ -121,6 +124,7 @@ const MAIN_OPTIONS = [
   'endpoint-url',
   'probe',
   'skip-probe',
+  'enable-probe',
 ];
 
 /** --ca-bundle, as the AWS CLI's. */
@@ -224,26 +228,38 @@ export function withProbeSelection<T>(y: Argv<T>, catalogue?: HelpCatalogue) {
       array: true,
       describe: 'do not run these probes',
       requiresArg: true,
+    })
+    .option('enable-probe', {
+      type: 'string',
+      array: true,
+      describe: 'also run these probes that are off by default',
+      requiresArg: true,
     });
   return catalogue ? withOptions.epilog(probeHelp(catalogue)) : withOptions;
 }
 
-const every = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
+const every = (ms: number) =>
+  ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
 
 /**
  * The probe ids for --probe / --skip-probe (yargs lays out two columns at the tab); with
  * `intervals`, the agent's schedule too, re-discovery first.
  */
 export function probeHelp(c: HelpCatalogue, o: { intervals?: boolean } = {}): string {
-  if (!o.intervals)
-    return ['Probes (--probe, --skip-probe):', ...c.probes.map((p) => `  ${p.id}  \t${p.title}`), ''].join(
-      '\n',
-    );
+  const line = (p: ProbeSummary) =>
+    `  ${p.id}  \t${p.title}${o.intervals ? `, every ${every(p.intervalMs)}` : ''}`;
+  const off = c.probes.filter((p) => p.optIn);
+  const optIn = off.length
+    ? ['', 'Off by default (add with --enable-probe <id>, config probes.enable):', ...off.map(line)]
+    : [];
+  const on = c.probes.filter((p) => !p.optIn).map(line);
+  if (!o.intervals) return ['Probes (--probe, --skip-probe):', ...on, ...optIn, ''].join('\n');
   // The trailing spaces of a first cell are its right padding: the gap between the two columns.
   return [
     'Probes and their default intervals (--probe, --skip-probe; config agent.intervals.<id>):',
     `  discovery  \tre-discovery of the cluster(s) and their HSMs, every ${every(c.discoveryIntervalMs)}`,
-    ...c.probes.map((p) => `  ${p.id}  \t${p.title}, every ${every(p.intervalMs)}`),
+    ...on,
+    ...optIn,
   ].join('\n');
 }
 
@@ -252,13 +268,16 @@ export function startProberEarly(): void {
   void import('../prober/client.js').then((m) => m.startProber());
 }
 
-/** --probe / --skip-probe as the config's `probes` key. */
-export function probeSelection(argv: Pick<DiagnoseArgs, 'probe' | 'skip-probe'>): Record<string, unknown> {
-  if (!argv.probe && !argv['skip-probe']) return {};
+/** --probe / --skip-probe / --enable-probe as the config's `probes` key. */
+export function probeSelection(
+  argv: Pick<DiagnoseArgs, 'probe' | 'skip-probe' | 'enable-probe'>,
+): Record<string, unknown> {
+  if (!argv.probe && !argv['skip-probe'] && !argv['enable-probe']) return {};
   return {
     probes: {
       ...(argv.probe ? { only: argv.probe } : {}),
       ...(argv['skip-probe'] ? { skip: argv['skip-probe'] } : {}),
+      ...(argv['enable-probe'] ? { enable: argv['enable-probe'] } : {}),
     },
   };
 }

@@ -3,16 +3,19 @@ import { writeFileAtomic } from '../util/files.js';
 import { redact } from '../util/redact.js';
 import { type CommandModule, type DiagnoseArgs, type Io, withDiagnoseOptions } from './shared.js';
 
-export async function runSnapshot(
-  argv: DiagnoseArgs & { out?: string | undefined },
-  io: Io,
-): Promise<number> {
+type SnapshotArgs = DiagnoseArgs & { out?: string | undefined; estate?: boolean | undefined };
+
+export async function runSnapshot(argv: SnapshotArgs, io: Io): Promise<number> {
   const [{ awsSettingsFromArgs }, { discover }] = await Promise.all([
     import('./settings-args.js'),
     import('../discovery/index.js'),
   ]);
   const settings = awsSettingsFromArgs(argv);
-  const env = await discover(settings, { progress: (m) => io.stderr.write(`hsmwatch: ${m}\n`) });
+  // --estate: every interface of the VPCs that route to the clusters, for `hsmwatch audit --snapshot`.
+  const env = await discover(settings, {
+    progress: (m) => io.stderr.write(`hsmwatch: ${m}\n`),
+    ...(argv.estate ? { estate: true } : {}),
+  });
   for (const f of env.findings.filter((x) => x.status !== 'pass')) {
     io.stderr.write(`hsmwatch: ${f.status} ${f.id} ${f.target}: ${f.message}\n`);
   }
@@ -23,13 +26,16 @@ export async function runSnapshot(
   if (argv.out) {
     writeFileAtomic(argv.out, text);
     io.stderr.write(
-      `hsmwatch: snapshot written to ${argv.out} (${Object.keys(env.snapshot.aws).length} AWS answers)\n`,
+      `hsmwatch: snapshot written to ${argv.out} (${Object.keys(env.snapshot.aws).length} AWS answers${estateNote(env.snapshot.estate)})\n`,
     );
   } else {
     io.stdout.write(text);
   }
   return 0;
 }
+
+const estateNote = (e: { vpcIds: string[] } | undefined) =>
+  e ? `, every interface of ${e.vpcIds.length} VPC(s): ${e.vpcIds.join(', ')}` : '';
 
 export const snapshotCommand: CommandModule = (y, { io, handle }) =>
   y.command(
@@ -38,6 +44,11 @@ export const snapshotCommand: CommandModule = (y, { io, handle }) =>
     (c) =>
       withDiagnoseOptions(c, { report: false })
         .option('out', { type: 'string', describe: 'file to write (default: stdout)', requiresArg: true })
-        .example('$0 snapshot --out hsmwatch-snapshot.json', 'then: hsmwatch analyze hsmwatch-snapshot.json'),
-    handle((argv: DiagnoseArgs & { out?: string | undefined }) => runSnapshot(argv, io)),
+        .option('estate', {
+          type: 'boolean',
+          describe: 'also every interface of the VPCs that can route to the clusters (for hsmwatch audit)',
+        })
+        .example('$0 snapshot --out hsmwatch-snapshot.json', 'then: hsmwatch analyze hsmwatch-snapshot.json')
+        .example('$0 snapshot --estate --out estate.json', 'then: hsmwatch audit --snapshot estate.json'),
+    handle((argv: SnapshotArgs) => runSnapshot(argv, io)),
   );

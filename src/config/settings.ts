@@ -35,7 +35,8 @@ export interface Settings {
     ecsEndpoint?: string | null | undefined;
   };
   aws: { maxAttempts: number; timeoutMs: number };
-  probes: { only: string[]; skip: string[] };
+  /** only: run just these; skip: not these; enable: the opt-in probes (off by default) to run too. */
+  probes: { only: string[]; skip: string[]; enable?: string[] };
   /** PEM file of the CAs trusted for HTTPS to AWS, instead of the system store (else AWS_CA_BUNDLE). */
   caBundle: string | undefined;
   /** Proxy for HTTPS to AWS (else HTTPS_PROXY) and the hosts exempted from it (else NO_PROXY). */
@@ -68,6 +69,16 @@ export interface Settings {
     drainTimeoutMs: number;
   };
   web: { listenAddress: string; configFile: string | undefined; telemetryPath: string };
+  /** `hsmwatch audit`: which sources are meant to reach the HSMs (empty: the cluster-group default). */
+  audit: { intended: IntendedSources };
+}
+
+/** Sources meant to reach the HSMs: any match makes an interface intended. */
+export interface IntendedSources {
+  securityGroups: string[];
+  /** `key=value` tags of the network interface. */
+  tags: string[];
+  cidrs: string[];
 }
 
 export const DEFAULTS: Settings = {
@@ -101,6 +112,7 @@ export const DEFAULTS: Settings = {
     drainTimeoutMs: 10_000,
   },
   web: { listenAddress: ':10223', configFile: undefined, telemetryPath: '/metrics' },
+  audit: { intended: { securityGroups: [], tags: [], cidrs: [] } },
 };
 
 export { ConfigError, UsageError } from './errors.js';
@@ -147,6 +159,15 @@ const listOf = <T extends z.ZodType>(item: T) =>
 // Cluster and HSM ids as the CloudHSM API documents them.
 const clusterId = z.string().regex(/^cluster-[2-7a-zA-Z]{11,16}$/, 'must look like cluster-abcdefghijk');
 const ip = z.string().refine((s) => isIP(s) !== 0, { message: 'must be an IPv4 or IPv6 address' });
+// A CIDR block (the evaluator's own parser lives in netpath/, which config must not import).
+const isCidr = (s: string) => {
+  const m = /^([0-9a-fA-F:.]+)\/(\d{1,3})$/.exec(s);
+  const family = m ? isIP(m[1]!) : 0;
+  return family !== 0 && Number(m![2]) <= (family === 4 ? 32 : 128);
+};
+const cidr = z.string().refine(isCidr, {
+  message: 'must be a CIDR block such as 10.0.1.0/24 or 2001:db8::/56',
+});
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be a region name such as us-east-1');
 
 export const fileSchema = z.strictObject({
@@ -176,7 +197,11 @@ export const fileSchema = z.strictObject({
     .strictObject({ maxAttempts: z.number().int().min(1).max(10).optional(), timeout: duration.optional() })
     .optional(),
   probes: z
-    .strictObject({ only: listOf(z.string()).optional(), skip: listOf(z.string()).optional() })
+    .strictObject({
+      only: listOf(z.string()).optional(),
+      skip: listOf(z.string()).optional(),
+      enable: listOf(z.string()).optional(),
+    })
     .optional(),
   caBundle: z.string().min(1).optional(),
   proxy: url
@@ -222,6 +247,19 @@ export const fileSchema = z.strictObject({
       drainTimeout: duration.optional(),
     })
     .optional(),
+  audit: z
+    .strictObject({
+      intended: z
+        .strictObject({
+          securityGroups: listOf(
+            z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id sg-…'),
+          ).optional(),
+          tags: listOf(z.string().regex(/^[^=]{1,128}=.{0,256}$/s, 'must be key=value')).optional(),
+          cidrs: listOf(cidr).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
   web: z
     .strictObject({
       listenAddress: z
@@ -254,6 +292,7 @@ const FLAG_FOR: Record<string, string> = {
   timeout: '--timeout',
   'probes.only': '--probe',
   'probes.skip': '--skip-probe',
+  'probes.enable': '--enable-probe',
   'web.listenAddress': '--web.listen-address',
   'web.configFile': '--web.config.file',
   'web.telemetryPath': '--web.telemetry-path',
@@ -322,6 +361,7 @@ export function resolveSettings(...layers: ConfigValues[]): Settings {
     if (c.aws?.timeout !== undefined) s.aws.timeoutMs = c.aws.timeout;
     if (c.probes?.only !== undefined) s.probes.only = c.probes.only;
     if (c.probes?.skip !== undefined) s.probes.skip = c.probes.skip;
+    if (c.probes?.enable !== undefined) s.probes.enable = c.probes.enable;
     if (c.caBundle !== undefined) s.caBundle = c.caBundle;
     if (c.proxy !== undefined) s.proxy = c.proxy;
     if (c.noProxy !== undefined) s.noProxy = c.noProxy;
@@ -342,6 +382,7 @@ export function resolveSettings(...layers: ConfigValues[]): Settings {
     if (c.web?.listenAddress !== undefined) s.web.listenAddress = c.web.listenAddress;
     if (c.web?.configFile !== undefined) s.web.configFile = c.web.configFile;
     if (c.web?.telemetryPath !== undefined) s.web.telemetryPath = c.web.telemetryPath;
+    if (c.audit?.intended) Object.assign(s.audit.intended, stripUndefined(c.audit.intended));
   }
   return s;
 }

@@ -39,6 +39,7 @@ export interface ProbeDefinition<
   Id extends string = string,
   Consumed extends FactName = FactName,
   Produced extends FactName = FactName,
+  Passed extends string = never,
 > {
   /** Stable name: used in --probe/--skip-probe, metrics labels and logs. */
   id: string;
@@ -49,6 +50,16 @@ export interface ProbeDefinition<
   /** Facts this probe establishes (outcome.facts) for the probes that consume them. */
   produces?: readonly Produced[];
   findings: FindingCatalogue<Id>;
+  /**
+   * Findings the engine (src/) declares and this probe's outcome carries too (an audit it runs): the
+   * catalogue holds them once, as the engine's, not among the probe's own.
+   */
+  passesOn?: FindingCatalogue<Passed>;
+  /**
+   * Off by default: selected only when named in probes.enable (--enable-probe) or probes.only
+   * (--probe). For checks beyond this client's own paths, such as an audit of the whole estate.
+   */
+  optIn?: boolean;
   /** How often `hsmwatch agent` runs it unless configured (agent.intervals); else agent.defaultInterval. */
   defaultIntervalMs?: number;
   deadlineMs(settings: Settings, env: Environment): number;
@@ -58,8 +69,11 @@ export interface ProbeDefinition<
    * survive JSON.
    */
   usesAwsSdk?: boolean;
-  /** Never throws on expected failures: those are findings. A throw becomes a probe.error finding. */
-  run(ctx: ProbeContext<Consumed>): Promise<ProbeOutcome<Id, Produced>>;
+  /**
+   * Never throws on expected failures: those are findings. A throw becomes a probe.error finding.
+   * The ids are inferred from the catalogues alone: an outcome cannot widen them.
+   */
+  run(ctx: ProbeContext<Consumed>): Promise<ProbeOutcome<NoInfer<Id | Passed>, Produced>>;
   declareMetrics?(metrics: MetricsFactory): MetricsUpdater;
 }
 
@@ -71,7 +85,8 @@ export function defineProbe<
   const Id extends string,
   const Consumed extends FactName = never,
   const Produced extends FactName = never,
->(def: ProbeDefinition<Id, Consumed, Produced>): ProbeDefinition<Id, Consumed, Produced> {
+  const Passed extends string = never,
+>(def: ProbeDefinition<Id, Consumed, Produced, Passed>): ProbeDefinition<Id, Consumed, Produced, Passed> {
   return def;
 }
 

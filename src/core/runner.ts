@@ -24,13 +24,18 @@ const NEED_CHECKS: Record<Need, (env: Environment) => string | null> = {
   'live-network': (env) => (env.mode === 'live' ? null : 'offline analysis of a snapshot'),
 };
 
+/**
+ * The probes to run: all but the opt-in ones (ProbeDefinition.optIn) and those added by `enable`;
+ * with `only`, exactly those named (opt-in ones included: naming a probe runs it); less `skip`.
+ */
 export function selectProbes(
   all: readonly ProbeDefinition[],
   only: readonly string[],
   skip: readonly string[],
+  enable: readonly string[] = [],
 ) {
   const known = new Set(all.map((p) => p.id));
-  const unknown = [...only, ...skip].filter((id) => !known.has(id));
+  const unknown = [...only, ...skip, ...enable].filter((id) => !known.has(id));
   if (unknown.length) {
     return {
       ok: false as const,
@@ -39,7 +44,10 @@ export function selectProbes(
   }
   return {
     ok: true as const,
-    probes: all.filter((p) => (only.length === 0 || only.includes(p.id)) && !skip.includes(p.id)),
+    probes: all.filter(
+      (p) =>
+        (only.length > 0 ? only.includes(p.id) : !p.optIn || enable.includes(p.id)) && !skip.includes(p.id),
+    ),
   };
 }
 

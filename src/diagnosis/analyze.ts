@@ -20,7 +20,7 @@ export async function analyzeSnapshot(
   probes: readonly ProbeDefinition[],
   o: AnalyzeOptions = {},
 ): Promise<Diagnosis> {
-  const selected = selectProbes(probes, settings.probes.only, settings.probes.skip);
+  const selected = selectProbes(probes, settings.probes.only, settings.probes.skip, settings.probes.enable);
   if (!selected.ok) throw new UsageError(selected.error);
   const env = environmentFromSnapshot(snapshot, settings);
   if (o.ephemeralPorts) env.ephemeralPorts = { ...o.ephemeralPorts, source: '--ephemeral-ports' };

@@ -27,7 +27,7 @@ export async function diagnose(
   probes: readonly ProbeDefinition[],
   o: DiagnoseOptions = {},
 ): Promise<Diagnosis> {
-  const selected = selectProbes(probes, settings.probes.only, settings.probes.skip);
+  const selected = selectProbes(probes, settings.probes.only, settings.probes.skip, settings.probes.enable);
   if (!selected.ok) throw new UsageError(selected.error);
   const env = await discover(settings, {
     ...(o.credentials ? { credentials: o.credentials } : {}),

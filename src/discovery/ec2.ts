@@ -17,6 +17,7 @@ import { AWS_OPERATIONS, type OperationOf, snapshotKey } from '../aws/operations
 import type { AwsRead } from '../core/environment.js';
 import { finding } from '../core/findings.js';
 import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../model/index.js';
+import { keepAttachments, readEstate } from './estate-reads.js';
 import { readMiddleboxes } from './middlebox.js';
 import { mergeSourceEnis, readSourceEnis } from './source-enis.js';
 import { readTransitGateways } from './transit.js';
@@ -35,18 +36,25 @@ export interface Ec2DiscoveryInput {
   sourceAddresses?: readonly string[];
   /** The VPC those addresses are in, when known (an ECS task on EC2 says it). */
   sourceVpcIds?: readonly string[];
+  /** Read every interface of the clusters' VPCs and of the VPCs routing to them (`audit`). */
+  estate?: boolean;
+  /** Called after each page read (an estate's deadline grows with it). */
+  onPage?: () => void;
 }
 
 export interface Ec2Discovery {
   aws: Record<string, unknown>;
   findings: Finding[];
   reads: Record<string, AwsRead>;
+  /** With `estate`: the VPCs whose every interface was read. */
+  estate?: { vpcIds: string[] };
 }
 
 /** Every page of one operation, the list field concatenated. */
 async function allPages(
   send: (token: string | undefined) => Promise<Page>,
   field: string,
+  o: { maxPages: number; onPage: (() => void) | undefined },
 ): Promise<{ ok: true; value: Record<string, unknown[]> } | { ok: false; failure: AwsFailure }> {
   const items: unknown[] = [];
   const seen = new Set<string>();
@@ -56,9 +64,10 @@ async function allPages(
       const page = await send(token);
       const list = (page as Record<string, unknown>)[field];
       if (Array.isArray(list)) items.push(...list);
+      o.onPage?.();
       token = page.NextToken || undefined;
       if (token === undefined) break;
-      if (seen.has(token) || pages >= MAX_PAGES) {
+      if (seen.has(token) || pages >= o.maxPages) {
         return {
           ok: false,
           failure: { kind: 'client', code: 'PagingLoop', message: `paging did not end after ${pages} pages` },
@@ -84,14 +93,23 @@ class Ec2Reads {
   private unreachable: string | null = null;
   private readonly notAsked: string[] = [];
 
-  async read(name: Ec2Operation, send: (token: string | undefined) => Promise<Page>): Promise<void> {
+  constructor(private readonly onPage?: () => void) {}
+
+  async read(
+    name: Ec2Operation,
+    send: (token: string | undefined) => Promise<Page>,
+    o: { maxPages?: number } = {},
+  ): Promise<void> {
     const key = snapshotKey(name);
     if (this.unreachable !== null) {
       this.notAsked.push(key);
       this.reads[key] = { result: 'not-called', detail: `not asked: ${this.unreachable}` };
       return;
     }
-    const r = await allPages(send, AWS_OPERATIONS[name].listField);
+    const r = await allPages(send, AWS_OPERATIONS[name].listField, {
+      maxPages: o.maxPages ?? MAX_PAGES,
+      onPage: this.onPage,
+    });
     if (!r.ok && (r.failure.kind === 'network' || r.failure.kind === 'timeout')) {
       this.unreachable = `${key}: ${describeFailure(r.failure)}`;
     }
@@ -165,18 +183,32 @@ const unique = (xs: ReadonlyArray<string | null | undefined>): string[] => [
 
 export async function discoverEc2(api: EC2Client, input: Ec2DiscoveryInput): Promise<Ec2Discovery> {
   const opts = { abortSignal: input.signal };
-  const r = new Ec2Reads();
-  // First the ENIs owning the source addresses (a pod's, a task's): their VPCs join the reads below.
+  const r = new Ec2Reads(input.onPage);
+  // With `estate`, every interface of the VPCs in scope first: the other interface reads skip those.
+  const estate = input.estate ? await readEstate(api, r, input.clusters, opts) : null;
+  const inEstate = new Set(estate?.enis.map((e) => e.NetworkInterfaceId));
+  const owned = new Set(estate?.enis.flatMap(addressesOf));
+  // Then the ENIs owning the source addresses (a pod's, a task's): their VPCs join the reads below.
   const source = await readSourceEnis(
     api,
     r,
-    { client: input.client, addresses: input.sourceAddresses ?? [], vpcIds: input.sourceVpcIds ?? [] },
+    {
+      client: input.client,
+      addresses: (input.sourceAddresses ?? []).filter((ip) => !owned.has(ip)),
+      vpcIds: [...(input.sourceVpcIds ?? []), ...(estate?.vpcs ?? [])],
+    },
     opts,
   );
   const enis = input.client?.enis ?? [];
-  const vpcs = unique([...enis.map((e) => e.vpcId), ...source.vpcs, ...input.clusters.map((c) => c.vpcId)]);
-  const eniIds = unique([...enis.map((e) => e.eniId), ...input.targets.map((t) => t.eniId)]);
-  const byVpc: Filter[] = [{ Name: 'vpc-id', Values: vpcs }];
+  const vpcs = unique([
+    ...enis.map((e) => e.vpcId),
+    ...source.vpcs,
+    ...input.clusters.map((c) => c.vpcId),
+    ...(estate?.vpcs ?? []),
+  ]);
+  const eniIds = unique([...enis.map((e) => e.eniId), ...input.targets.map((t) => t.eniId)]).filter(
+    (id) => !inEstate.has(id),
+  );
   const next = (t: string | undefined) => (t ? { NextToken: t } : {});
   const instanceId = input.client?.instanceId;
   if (instanceId) {
@@ -195,30 +227,53 @@ export async function discoverEc2(api: EC2Client, input: Ec2DiscoveryInput): Pro
       ),
     );
   }
-  mergeSourceEnis(r, source.found);
-  if (vpcs.length) {
-    await r.read('DescribeSecurityGroups', (t) =>
-      api.send(new DescribeSecurityGroupsCommand({ Filters: byVpc, ...next(t) }), opts),
-    );
-    await r.read('DescribeSubnets', (t) =>
-      api.send(new DescribeSubnetsCommand({ Filters: byVpc, ...next(t) }), opts),
-    );
-    await r.read('DescribeNetworkAcls', (t) =>
-      api.send(new DescribeNetworkAclsCommand({ Filters: byVpc, ...next(t) }), opts),
-    );
-    await r.read('DescribeRouteTables', (t) =>
-      api.send(new DescribeRouteTablesCommand({ Filters: byVpc, ...next(t) }), opts),
-    );
-    await r.read('DescribeVpcPeeringConnections', (t) =>
-      api.send(new DescribeVpcPeeringConnectionsCommand({ ...next(t) }), opts),
-    );
-    await readMiddleboxes(r, api, vpcs, opts);
-    await readTransitGateways(r, api, vpcs, opts);
-  }
+  mergeSourceEnis(r, [...source.found, ...(estate?.enis ?? [])]);
+  if (vpcs.length) await readVpcs(r, api, vpcs, opts);
+  if (estate) keepAttachments(r, estate.attachments);
   await readPrefixLists(r, (id, t) =>
     api.send(new GetManagedPrefixListEntriesCommand({ PrefixListId: id, ...next(t) }), opts),
   );
-  return r.summary(vpcs);
+  const out = r.summary(vpcs);
+  return estate?.covered.length ? { ...out, estate: { vpcIds: estate.covered } } : out;
+}
+
+const addressesOf = (e: Record<string, unknown>): string[] =>
+  [
+    ...((e.PrivateIpAddresses as Array<{ PrivateIpAddress?: unknown }> | undefined) ?? []).map(
+      (a) => a.PrivateIpAddress,
+    ),
+    ...((e.Ipv6Addresses as Array<{ Ipv6Address?: unknown }> | undefined) ?? []).map((a) => a.Ipv6Address),
+  ].filter((ip): ip is string => typeof ip === 'string');
+
+/** The reads by vpc-id, and what their answers name (peerings, middleboxes, transit gateways). */
+async function readVpcs(
+  r: Ec2Reads,
+  api: EC2Client,
+  vpcs: string[],
+  opts: { abortSignal: AbortSignal },
+): Promise<void> {
+  const byVpc: Filter[] = [{ Name: 'vpc-id', Values: vpcs }];
+  const next = (t: string | undefined) => (t ? { NextToken: t } : {});
+  await r.read('DescribeSecurityGroups', (t) =>
+    api.send(new DescribeSecurityGroupsCommand({ Filters: byVpc, ...next(t) }), opts),
+  );
+  await r.read('DescribeSubnets', (t) =>
+    api.send(new DescribeSubnetsCommand({ Filters: byVpc, ...next(t) }), opts),
+  );
+  await r.read('DescribeNetworkAcls', (t) =>
+    api.send(new DescribeNetworkAclsCommand({ Filters: byVpc, ...next(t) }), opts),
+  );
+  await r.read('DescribeRouteTables', (t) =>
+    api.send(new DescribeRouteTablesCommand({ Filters: byVpc, ...next(t) }), opts),
+  );
+  // An estate read has read them already (every peering, unfiltered, as here).
+  if (!(snapshotKey('DescribeVpcPeeringConnections') in r.reads)) {
+    await r.read('DescribeVpcPeeringConnections', (t) =>
+      api.send(new DescribeVpcPeeringConnectionsCommand({ ...next(t) }), opts),
+    );
+  }
+  await readMiddleboxes(r, api, vpcs, opts);
+  await readTransitGateways(r, api, vpcs, opts);
 }
 
 /** Each prefix list a rule or route names, stored per id; the first failure ends the reads. */

@@ -11,12 +11,12 @@ import { AWS_OPERATIONS, snapshotKey } from '../aws/operations.js';
 import type { Settings } from '../config/settings.js';
 import type { AwsRead, DiscoveryStatus, Environment, StaticCredentials } from '../core/environment.js';
 import { finding } from '../core/findings.js';
-import type { ClusterInfo, Finding, HsmTarget } from '../model/index.js';
+import type { ClientInfo, ClusterInfo, Finding, HsmTarget } from '../model/index.js';
 import { emptySnapshot, type Snapshot } from '../snapshot/format.js';
 import { awsCommand } from '../util/aws-command.js';
 import { deadline } from '../util/deadline.js';
 import { clustersToTargets, targetsFromIps } from './clusters.js';
-import { clustersDeadlineMs, ec2DeadlineMs } from './deadlines.js';
+import { clustersDeadlineMs, ec2DeadlineMs, estateDeadlineMs, growingDeadline } from './deadlines.js';
 import { regionOfTask } from './ecs-task.js';
 import { readEphemeralRange } from './ephemeral.js';
 import { discoverInstance } from './instance.js';
@@ -29,6 +29,8 @@ export interface DiscoverOptions {
   now?: () => Date;
   progress?: (message: string) => void;
   signal?: AbortSignal;
+  /** `audit` and `snapshot --estate`: every interface of the VPCs that can route to the clusters. */
+  estate?: boolean;
 }
 
 // On Nitro instances the DMI board asset tag is the instance id: readable locally when IMDS is not.
@@ -97,27 +99,16 @@ async function discoverOnce(settings: Settings, o: DiscoverOptions): Promise<Env
   // The kernel's source address per HSM address: its ENI is the one AWS judges the traffic by.
   if (targets.length) snapshot.client.sources = await kernelSources(targets.map((t) => t.ip));
   if (region && (instance || ecsTask || clusters.length > 0)) {
-    progress('reading the VPC network configuration (EC2)');
-    const { discoverEc2 } = await import('./ec2.js');
-    const ec2Api = await makeEc2Client({
-      settings,
-      region,
-      ...(o.credentials ? { credentials: o.credentials } : {}),
-    });
-    try {
-      const ec2 = await discoverEc2(ec2Api, {
-        client: instance,
-        clusters,
-        targets,
-        signal: withDeadline(o.signal, ec2DeadlineMs(settings)),
-        ...sourceLookups(snapshot),
-      });
-      Object.assign(snapshot.aws, ec2.aws);
-      Object.assign(reads, ec2.reads);
-      findings.push(...ec2.findings);
-    } finally {
-      ec2Api.destroy();
-    }
+    progress(
+      o.estate
+        ? 'reading every interface of the VPCs that route to the clusters (EC2)'
+        : 'reading the VPC network configuration (EC2)',
+    );
+    const ec2 = await readEc2(settings, region, o, { client: instance, clusters, targets, snapshot });
+    Object.assign(snapshot.aws, ec2.aws);
+    Object.assign(reads, ec2.reads);
+    findings.push(...ec2.findings);
+    if (ec2.estate) snapshot.estate = ec2.estate;
   }
   const ephemeralPorts = await readEphemeralRange();
   findings.push(...targetFindings(targets, findings));
@@ -147,6 +138,40 @@ async function discoverOnce(settings: Settings, o: DiscoverOptions): Promise<Env
     credentials: o.credentials,
     ...(ephemeralPorts ? { ephemeralPorts } : {}),
   };
+}
+
+/**
+ * The EC2 reads, within their deadline. An estate's grows with the pages read (src/discovery/deadlines.ts),
+ * and its client retries throttling longer, each request on its own (src/aws/retry.ts).
+ */
+async function readEc2(
+  settings: Settings,
+  region: string,
+  o: DiscoverOptions,
+  x: { client: ClientInfo | null; clusters: ClusterInfo[]; targets: HsmTarget[]; snapshot: Snapshot },
+) {
+  const { discoverEc2 } = await import('./ec2.js');
+  const api = await makeEc2Client({
+    settings,
+    region,
+    ...(o.credentials ? { credentials: o.credentials } : {}),
+    ...(o.estate ? { pagedReads: true } : {}),
+  });
+  const budget = estateDeadlineMs(settings);
+  const grown = o.estate ? growingDeadline(budget.baseMs, budget.capMs, o.signal) : null;
+  try {
+    return await discoverEc2(api, {
+      client: x.client,
+      clusters: x.clusters,
+      targets: x.targets,
+      signal: grown?.signal ?? withDeadline(o.signal, ec2DeadlineMs(settings)),
+      ...sourceLookups(x.snapshot),
+      ...(grown ? { estate: true, onPage: () => grown.extend(budget.perPageMs) } : {}),
+    });
+  } finally {
+    grown?.clear();
+    api.destroy();
+  }
 }
 
 /** The HSM addresses: given with --hsm-ip, else every page of DescribeClusters. */

@@ -81,19 +81,29 @@ export async function readTransitGateways(
       opts,
     ),
   );
-  await r.read('DescribeTransitGatewayVpcAttachments', async (t) => {
-    const command = new DescribeTransitGatewayVpcAttachmentsCommand({
-      Filters: [byTgw, { Name: 'vpc-id', Values: [...vpcs] }],
-      ...next(t),
-    });
-    const raw = capture(command);
-    const out = await api.send(command, opts);
-    return withReferencing(out, raw.body, 'TransitGatewayVpcAttachments', 'TransitGatewayAttachmentId', {
-      set: 'transitGatewayVpcAttachments',
-      id: 'transitGatewayAttachmentId',
-    });
-  });
+  await r.read('DescribeTransitGatewayVpcAttachments', (t) =>
+    vpcAttachmentsPage(api, [byTgw, { Name: 'vpc-id', Values: [...vpcs] }], t, opts),
+  );
   await readRouteTables(r, api, byTgw, opts);
+}
+
+/** One page of DescribeTransitGatewayVpcAttachments, with the options the SDK drops put back. */
+export async function vpcAttachmentsPage(
+  api: EC2Client,
+  filters: Filter[],
+  token: string | undefined,
+  opts: { abortSignal: AbortSignal },
+): Promise<Page> {
+  const command = new DescribeTransitGatewayVpcAttachmentsCommand({
+    Filters: filters,
+    ...(token ? { NextToken: token } : {}),
+  });
+  const raw = capture(command);
+  const out = await api.send(command, opts);
+  return withReferencing(out, raw.body, 'TransitGatewayVpcAttachments', 'TransitGatewayAttachmentId', {
+    set: 'transitGatewayVpcAttachments',
+    id: 'transitGatewayAttachmentId',
+  });
 }
 
 /** Keeps the raw body of the command's answer. */

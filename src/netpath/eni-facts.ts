@@ -33,6 +33,8 @@ export interface NetworkInterface {
   deviceIndex: number | null;
   /** The instance it is attached to. */
   instanceId: string | null;
+  /** Its tags (TagSet), `key=value`. */
+  tags: string[];
 }
 
 // ECS names the ENI it creates for an awsvpc task after the task's attachment (as DescribeNetworkInterfaces
@@ -85,6 +87,9 @@ function networkInterface(e: Obj): NetworkInterface {
         ? attachment.DeviceIndex
         : null,
     instanceId: str(attachment.InstanceId),
+    tags: list(e.TagSet)
+      .filter((t) => str(t.Key))
+      .map((t) => `${str(t.Key)}=${typeof t.Value === 'string' ? t.Value : ''}`),
   };
 }
 

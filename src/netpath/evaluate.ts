@@ -6,7 +6,7 @@ import { naclCheck } from './nacl-check.js';
 import { type PortRange, toRanges } from './ranges.js';
 import { routeChecks } from './route.js';
 import { type SgPorts, sgAllowedPorts } from './sg.js';
-import { withTransitAcls } from './transit-nacl.js';
+import { transitAclContext, withTransitAcls } from './transit-nacl.js';
 import { type Check, COMPONENTS, type Component, type Endpoint, type PathVerdict } from './types.js';
 
 export const DEFAULT_EPHEMERAL: PortRange = { from: 1024, to: 65535 };
@@ -129,6 +129,8 @@ export function evaluatePair(facts: NetFacts, input: PairInput): PathVerdict[] {
   const clientReturn = sameSubnet
     ? NOT_APPLICABLE('client-nacl-inbound-return', SHARED_SUBNET)
     : naclCheck(facts, 'client-nacl-inbound-return', client, false, hsm.ip, ephemeral, true);
+  // The route checks are the same for every port: so are the transit gateways they cross.
+  const transit = far.kind === 'direct' ? transitAclContext(facts, client, hsm, routes) : null;
   return ports.map((port) => {
     const checks = [
       sgCheck('client-sg-egress', 'egress', client, hsm, egress, port),
@@ -145,7 +147,7 @@ export function evaluatePair(facts: NetFacts, input: PairInput): PathVerdict[] {
     const seen = far.kind === 'opaque' ? checks.map((c) => pastOpaque(c, far)) : checks;
     return verdictOf(
       port,
-      far.kind === 'direct' ? withTransitAcls(facts, { client, hsm, port, ephemeral }, seen) : seen,
+      far.kind === 'direct' ? withTransitAcls(facts, { client, hsm, port, ephemeral }, seen, transit) : seen,
     );
   });
 }

@@ -3,7 +3,7 @@
 // range instead of pieces). Exact: every widened rule sits before every rule that denied a path it
 // covers, and only requested ports or the addresses' own subnets are added. Pure.
 import { type Cidr, parseCidr } from './cidr.js';
-import type { Nacl } from './facts.js';
+import type { Nacl, NetFacts } from './facts.js';
 import { freeRuleNumber } from './nacl.js';
 import { type PortRange, subtract } from './ranges.js';
 import { mergeFixes } from './remediation.js';
@@ -129,3 +129,27 @@ function v4Cidr(base: bigint, prefix: number): Cidr {
 
 const formatAddress = (n: bigint) => [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join('.');
 const formatV4 = (c: Cidr) => `${formatAddress(c.base)}/${c.prefix}`;
+
+/**
+ * NACL fixes of different findings must not propose the same rule number in one ACL (the second
+ * command would fail): numbers are handed out once per ACL and direction, below the denying rule.
+ */
+export function ruleNumberAllocator(facts: NetFacts): (fix: Fix) => Fix {
+  const taken = new Map<string, Set<number>>();
+  return (fix) => {
+    if (fix.kind !== 'nacl-entry') return fix;
+    const nacl = facts.nacls?.find((n) => n.id === fix.naclId);
+    const key = `${fix.naclId}|${fix.egress}`;
+    const used = taken.get(key) ?? new Set<number>();
+    taken.set(key, used);
+    const entries = fix.entries.map((e) => {
+      const n =
+        nacl && used.has(e.ruleNumber)
+          ? (freeRuleNumber(nacl, fix.egress, e.ruleNumber, used) ?? e.ruleNumber)
+          : e.ruleNumber;
+      used.add(n);
+      return { ...e, ruleNumber: n };
+    });
+    return { ...fix, entries };
+  };
+}

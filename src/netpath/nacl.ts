@@ -10,6 +10,28 @@ export interface NaclDecision {
   denied: Array<{ range: PortRange; rule: number | null }>;
 }
 
+interface NaclIndex {
+  length: number;
+  /** Per subnet, the first ACL (in answer order) associated with it. */
+  bySubnet: Map<string, Nacl>;
+  /** Per VPC, its first default ACL. */
+  defaults: Map<string, Nacl>;
+}
+const indexes = new WeakMap<readonly Nacl[], NaclIndex>();
+
+/** Built once per list (rebuilt if the list grew or shrank): every path of an estate asks it twice. */
+function naclIndex(nacls: readonly Nacl[]): NaclIndex {
+  const known = indexes.get(nacls);
+  if (known && known.length === nacls.length) return known;
+  const index: NaclIndex = { length: nacls.length, bySubnet: new Map(), defaults: new Map() };
+  for (const n of nacls) {
+    for (const s of n.subnetIds) if (!index.bySubnet.has(s)) index.bySubnet.set(s, n);
+    if (n.isDefault && n.vpcId !== null && !index.defaults.has(n.vpcId)) index.defaults.set(n.vpcId, n);
+  }
+  indexes.set(nacls, index);
+  return index;
+}
+
 /** The subnet's explicitly associated NACL, else its VPC's default NACL. */
 export function naclForSubnet(
   facts: NetFacts,
@@ -17,12 +39,13 @@ export function naclForSubnet(
   vpcId: string | null,
 ): { nacl: Nacl; implicit: boolean } | { nacl: null; why: string } {
   const nacls = facts.nacls ?? [];
-  const explicit = nacls.find((n) => n.subnetIds.includes(subnetId));
+  const index = naclIndex(nacls);
+  const explicit = index.bySubnet.get(subnetId);
   if (explicit) return { nacl: explicit, implicit: false };
   const vpc = vpcId ?? facts.subnets?.get(subnetId)?.vpcId ?? null;
   if (!vpc)
     return { nacl: null, why: `the VPC of ${subnetId} is not known, so neither is its default network ACL` };
-  const def = nacls.find((n) => n.isDefault && n.vpcId === vpc);
+  const def = index.defaults.get(vpc);
   if (def) return { nacl: def, implicit: true };
   return {
     nacl: null,

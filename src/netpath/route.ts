@@ -10,16 +10,38 @@ import type { Check, Endpoint } from './types.js';
 
 type RouteComponent = 'client-route' | 'hsm-return-route';
 
+interface TableIndex {
+  length: number;
+  /** Per subnet, the first table (in answer order) associated with it. */
+  bySubnet: Map<string, RouteTable>;
+  /** Per VPC (null included), its first main table. */
+  main: Map<string | null, RouteTable>;
+}
+const tableIndexes = new WeakMap<readonly RouteTable[], TableIndex>();
+
+/** Built once per list (rebuilt if the list grew or shrank): every path of an estate asks it twice. */
+function tableIndex(tables: readonly RouteTable[]): TableIndex {
+  const known = tableIndexes.get(tables);
+  if (known && known.length === tables.length) return known;
+  const index: TableIndex = { length: tables.length, bySubnet: new Map(), main: new Map() };
+  for (const t of tables) {
+    for (const s of t.subnetIds) if (!index.bySubnet.has(s)) index.bySubnet.set(s, t);
+    if (t.main && !index.main.has(t.vpcId)) index.main.set(t.vpcId, t);
+  }
+  tableIndexes.set(tables, index);
+  return index;
+}
+
 export function routeTableFor(
   facts: NetFacts,
   subnetId: string | null,
   vpcId: string | null,
 ): RouteTable | null {
-  const tables = facts.routeTables ?? [];
-  const explicit = subnetId ? tables.find((t) => t.subnetIds.includes(subnetId)) : undefined;
+  const index = tableIndex(facts.routeTables ?? []);
+  const explicit = subnetId ? index.bySubnet.get(subnetId) : undefined;
   if (explicit) return explicit;
   const vpc = vpcId ?? (subnetId ? (facts.subnets?.get(subnetId)?.vpcId ?? null) : null);
-  return tables.find((t) => t.main && t.vpcId === vpc) ?? null;
+  return index.main.get(vpc) ?? null;
 }
 
 export function longestMatch(

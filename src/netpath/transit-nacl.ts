@@ -6,7 +6,7 @@
 // when every attachment subnet's ACL admits both directions whole; otherwise it is unknown, naming the
 // ACL. And an endpoint-subnet ACL that would block, in a subnet that is also an attachment subnet, is
 // unknown, never blocked (it may not be evaluated at all). Pure.
-import type { NetFacts } from './facts.js';
+import type { Nacl, NetFacts } from './facts.js';
 import { naclDecide, naclForSubnet } from './nacl.js';
 import type { PortRange } from './ranges.js';
 import { vpcAttachmentOf } from './transit-facts.js';
@@ -29,17 +29,43 @@ const ENDPOINT_ACLS: Record<'client' | 'hsm', Component[]> = {
   hsm: ['hsm-nacl-inbound', 'hsm-nacl-outbound-return'],
 };
 
+/** The port-independent part of a path's transit ACL checks: computed once, used for every port. */
+export interface TransitAclContext {
+  sides: { client: string[]; hsm: string[] };
+  /** Per end and attachment subnet: its ACL, and whether it denies part of the return traffic. */
+  acls: Map<string, { naclId: string; nacl: Nacl; returnDenies: boolean } | null>;
+}
+
+/**
+ * The transit gateways the path's allowing route checks pass through, and their attachment subnets;
+ * null when it crosses none (or the ACLs were not read). `checks` holds the path's route checks (the
+ * same for every port).
+ */
+export function transitAclContext(
+  facts: NetFacts,
+  client: Endpoint,
+  hsm: Endpoint,
+  checks: readonly Check[],
+): TransitAclContext | null {
+  const tgws = crossed(checks);
+  if (tgws.length === 0 || facts.nacls === null) return null;
+  const attachmentSubnets = (vpcId: string | null) =>
+    tgws.flatMap((tgw) => vpcAttachmentOf(facts.transit, tgw, vpcId)?.subnetIds ?? []);
+  return {
+    sides: { client: attachmentSubnets(client.vpcId), hsm: attachmentSubnets(hsm.vpcId) },
+    acls: new Map(),
+  };
+}
+
 export function withTransitAcls(
   facts: NetFacts,
   path: { client: Endpoint; hsm: Endpoint; port: number; ephemeral: PortRange },
   checks: Check[],
+  context: TransitAclContext | null = transitAclContext(facts, path.client, path.hsm, checks),
 ): Check[] {
-  const tgws = crossed(checks);
-  if (tgws.length === 0 || facts.nacls === null) return checks;
+  if (context === null) return checks;
   const { client, hsm, port, ephemeral } = path;
-  const attachmentSubnets = (vpcId: string | null) =>
-    tgws.flatMap((tgw) => vpcAttachmentOf(facts.transit, tgw, vpcId)?.subnetIds ?? []);
-  const sides = { client: attachmentSubnets(client.vpcId), hsm: attachmentSubnets(hsm.vpcId) };
+  const { sides } = context;
   const out = checks.map((c) => {
     for (const end of ['client', 'hsm'] as const) {
       const subnet = (end === 'client' ? client : hsm).subnetId;
@@ -60,16 +86,25 @@ export function withTransitAcls(
     // One check per ACL that would deny, naming the attachment subnets it serves.
     const denying = new Map<string, string[]>();
     for (const subnet of subnets) {
-      const found = naclForSubnet(facts, subnet, vpcId);
-      if (!found.nacl) continue;
-      const nacl = found.nacl;
-      const denies = [
-        naclDecide(nacl, false, client.ip, service),
-        naclDecide(nacl, true, hsm.ip, service),
-        naclDecide(nacl, false, hsm.ip, ephemeral),
-        naclDecide(nacl, true, client.ip, ephemeral),
-      ].some((d) => d.denied.length > 0);
-      if (denies) denying.set(nacl.id, [...(denying.get(nacl.id) ?? []), subnet]);
+      const key = `${end}|${subnet}`;
+      let acl = context.acls.get(key);
+      if (acl === undefined) {
+        const found = naclForSubnet(facts, subnet, vpcId);
+        acl = found.nacl && {
+          naclId: found.nacl.id,
+          nacl: found.nacl,
+          returnDenies:
+            naclDecide(found.nacl, false, hsm.ip, ephemeral).denied.length > 0 ||
+            naclDecide(found.nacl, true, client.ip, ephemeral).denied.length > 0,
+        };
+        context.acls.set(key, acl);
+      }
+      if (!acl) continue;
+      const denies =
+        acl.returnDenies ||
+        naclDecide(acl.nacl, false, client.ip, service).denied.length > 0 ||
+        naclDecide(acl.nacl, true, hsm.ip, service).denied.length > 0;
+      if (denies) denying.set(acl.naclId, [...(denying.get(acl.naclId) ?? []), subnet]);
     }
     for (const [naclId, where] of denying) {
       out.push({

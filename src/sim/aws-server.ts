@@ -13,6 +13,8 @@ export interface AwsFault {
   status: number;
   /** How many calls fail before the operation answers normally; absent: all. */
   times?: number;
+  /** Only every n-th call fails (the 1st, the n+1-th, …): a throttle now and then in a long read. */
+  every?: number;
 }
 
 export interface SimCall {
@@ -103,6 +105,7 @@ export class SimulatedAws {
   /** The same API over HTTPS (when `tls` is given), beside the plain-HTTP one. */
   private tlsServer: Server | undefined;
   private faultCounts = new Map<string, number>();
+  private callCounts = new Map<string, number>();
   snapshot: Snapshot;
 
   constructor(private readonly o: SimAwsOptions) {
@@ -207,7 +210,10 @@ export class SimulatedAws {
       const fault = this.o.faults?.[key];
       if (fault) {
         const n = this.faultCounts.get(key) ?? 0;
-        if (fault.times === undefined || n < fault.times) {
+        const call = this.callCounts.get(key) ?? 0;
+        this.callCounts.set(key, call + 1);
+        const hits = !fault.every || call % fault.every === 0;
+        if (hits && (fault.times === undefined || n < fault.times)) {
           this.faultCounts.set(key, n + 1);
           record(fault.status);
           return protocol.error(res, m.service, fault.status, fault.code, `simulated ${fault.code}`);

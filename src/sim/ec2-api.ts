@@ -163,8 +163,12 @@ function stored(answer: unknown, field: string): Item[] {
   return Array.isArray(list) ? (list as Item[]) : [];
 }
 
-const pageSizeOf = (params: Record<string, unknown>, fallback: number | undefined) =>
-  params.MaxResults !== undefined ? Number(params.MaxResults) : fallback;
+/** MaxResults, or the scenario's page size when smaller: EC2 may answer fewer items than asked. */
+const pageSizeOf = (params: Record<string, unknown>, fallback: number | undefined) => {
+  if (params.MaxResults === undefined) return fallback;
+  const asked = Number(params.MaxResults);
+  return fallback === undefined ? asked : Math.min(asked, fallback);
+};
 
 /** A Describe* operation over one list of the snapshot, with ids, filters, paging and DryRun. */
 function describe(key: string, field: string, idParam: string, idField: string): OperationHandler {
@@ -175,6 +179,29 @@ function describe(key: string, field: string, idParam: string, idField: string):
     return { body: { [field]: page, ...(nextToken ? { NextToken: nextToken } : {}) } };
   };
 }
+
+/**
+ * DescribeNetworkInterfaces checks MaxResults as EC2 does: 5 to 1,000, and not with NetworkInterfaceId
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNetworkInterfaces.html).
+ */
+const describeEnis = describe(
+  'ec2:DescribeNetworkInterfaces',
+  'NetworkInterfaces',
+  'NetworkInterfaceId',
+  'NetworkInterfaceId',
+);
+const describeNetworkInterfaces: OperationHandler = (params, ctx) => {
+  if (params.MaxResults !== undefined) {
+    const n = Number(params.MaxResults);
+    if (!Number.isInteger(n) || n < 5 || n > 1000)
+      throw new Error(
+        `InvalidParameterValue: MaxResults must be between 5 and 1000, not ${params.MaxResults}`,
+      );
+    if (params.NetworkInterfaceId !== undefined)
+      throw new Error('InvalidParameterCombination: MaxResults cannot be used with NetworkInterfaceIds');
+  }
+  return describeEnis(params, ctx);
+};
 
 const describeInstances: OperationHandler = (params, ctx) => {
   if (params.DryRun === 'true') return { body: { [DRY_RUN]: true } };
@@ -238,12 +265,7 @@ function perRouteTable(key: string, field: string, paged: boolean): OperationHan
 
 export const EC2_OPERATIONS: Record<string, OperationHandler> = {
   'ec2:DescribeInstances': describeInstances,
-  'ec2:DescribeNetworkInterfaces': describe(
-    'ec2:DescribeNetworkInterfaces',
-    'NetworkInterfaces',
-    'NetworkInterfaceId',
-    'NetworkInterfaceId',
-  ),
+  'ec2:DescribeNetworkInterfaces': describeNetworkInterfaces,
   'ec2:DescribeSecurityGroups': describe(
     'ec2:DescribeSecurityGroups',
     'SecurityGroups',

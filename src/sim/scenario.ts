@@ -41,6 +41,8 @@ export interface Scenario {
     identity?: SimIdentity;
     /** The ECS task metadata endpoint v4's `/task` answer (served on loopback; IMDS then absent). */
     ecsTask?: Record<string, unknown>;
+    /** `demo` audits the simulated estate (`hsmwatch audit`, read live) instead of diagnosing it. */
+    audit?: boolean;
   };
   expect?: {
     exitCode?: number;

@@ -16,6 +16,8 @@ export interface Snapshot {
   ports?: number[];
   aws: Record<string, unknown>;
   clientConfig?: unknown;
+  /** `snapshot --estate`: DescribeNetworkInterfaces holds every interface of these VPCs (what `audit` covers). */
+  estate?: { vpcIds: string[] };
 }
 
 export function emptySnapshot(now: Date, region: string | null, instanceId: string | null): Snapshot {

@@ -72,7 +72,7 @@ describe.skipIf(!needTool('promtool'))('alert rules', () => {
 
   it('use only metrics the product defines', () => {
     const known =
-      /^(cloudhsm_(hsm_port_up|path_reachable|tls_version_info|tls_cipher_info|tls_intercepted|tls_cert_expiry_timestamp_seconds|clock_skew_seconds|credentials_expiry_timestamp_seconds|client_cert_expiry_timestamp_seconds|client_sdk_port_used|agent_data_stale|probe_last_run_timestamp_seconds|finding_status)|up)$/;
+      /^(cloudhsm_(hsm_port_up|path_reachable|tls_version_info|tls_cipher_info|tls_intercepted|tls_cert_expiry_timestamp_seconds|clock_skew_seconds|credentials_expiry_timestamp_seconds|client_cert_expiry_timestamp_seconds|client_sdk_port_used|agent_data_stale|probe_last_run_timestamp_seconds|finding_status|exposure_sources)|up)$/;
     for (const g of rules.groups)
       for (const r of g.rules)
         for (const m of r.expr.matchAll(/\b([a-z_]+)\s*[{)=<> ]/g))

@@ -57,7 +57,8 @@ describe('help', () => {
     const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     for (const p of PROBES) {
       expect(diagnose).toMatch(new RegExp(`^ {2}${re(p.id)} +${re(p.title)}$`, 'm'));
-      const every = p.defaultIntervalMs ? `${p.defaultIntervalMs / 1000}s` : '5m';
+      const ms = p.defaultIntervalMs;
+      const every = !ms ? '5m' : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / 1000}s`;
       expect(agent).toMatch(new RegExp(`^ {2}${re(p.id)} +${re(p.title)}, every ${every}$`, 'm'));
     }
     expect(agent).toMatch(/^ {2}discovery +re-discovery .*, every 5m$/m);

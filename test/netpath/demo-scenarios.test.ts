@@ -31,6 +31,8 @@ describe('demo scenarios analysed', () => {
     // The pod's branch ENI carries the traffic: its group is not admitted (the node's would be).
     ['pod-security-group', { '*': 'blocked hsm-sg-ingress' }],
     ['ecs-task', {}],
+    // The audit demo's estate seen from its host, app-1: its group is admitted by reference.
+    ['exposure', {}],
   ] as Array<[string, Record<string, string>]>)('%s', async (name, over) => {
     const d = await analyzeSnapshot(loadScenario(name).snapshot, staticSettings(), PROBES);
     const got = verdicts(d.report);
