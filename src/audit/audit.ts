@@ -10,7 +10,7 @@ import { EC2_KEYS, factsFromSnapshot, type NetFacts, type NetworkInterface } fro
 import { ruleNumberAllocator } from '../netpath/group-fix.js';
 import type { PortRange } from '../netpath/ranges.js';
 import type { RawCluster, Snapshot } from '../snapshot/format.js';
-import { broadRules, selfReference } from './broad-rules.js';
+import { broadRules, ingressRules, permissionText, selfReference } from './broad-rules.js';
 import { pathAddresses, sourceClasses } from './classes.js';
 import {
   auditTargets,
@@ -182,15 +182,32 @@ function auditCluster(x: ClusterInput): {
     if (!s.intended && (s.verdict === 'reachable' || s.verdict === 'partial'))
       out.push(unintendedReachable(s, settings.strict));
   }
-  const rawGroup = rawSecurityGroup(snapshot, cluster.securityGroup);
-  if (rawGroup) {
-    const intended = sources.filter((_, i) => exposed[i]!.intended);
-    out.push(...broadRules(facts, rawGroup, intended, x.ports).map((b) => broadRuleFinding(b, region)));
-    out.push(selfReferenceFinding(exposure, selfReference(rawGroup, x.ports), region));
-  }
+  out.push(
+    ...groupFindings(
+      x,
+      exposure,
+      sources.filter((_, i) => exposed[i]!.intended),
+    ),
+  );
   const priv = privateSubnetFinding(facts, cluster);
   if (priv) out.push(priv);
   return { exposure, findings: out };
+}
+
+/** The cluster group's own rules: broader than needed, and its self-references. */
+function groupFindings(
+  x: ClusterInput,
+  exposure: ClusterExposure,
+  intended: readonly NetworkInterface[],
+): Finding<AuditFindingId>[] {
+  const group = rawSecurityGroup(x.snapshot, x.cluster.securityGroup);
+  if (!group) return [];
+  const region = x.snapshot.region;
+  const proposed = new Set(ingressRules(group).map(permissionText));
+  return [
+    ...broadRules(x.facts, group, intended, x.ports).map((b) => broadRuleFinding(b, region, proposed)),
+    selfReferenceFinding(exposure, selfReference(group, x.ports), region),
+  ];
 }
 
 function exposureSource(

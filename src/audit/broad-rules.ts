@@ -87,6 +87,8 @@ function cidrReasons(
   text: string,
   facts: NetFacts,
   intended: readonly NetworkInterface[],
+  /** The intended sources another kept rule admits are left out: none of them needs this one. */
+  narrowedByOthers = false,
 ): { reasons: string[]; peers: string[] } {
   const c = parseCidr(text);
   if (!c) return { reasons: [], peers: [text] };
@@ -103,14 +105,19 @@ function cidrReasons(
     .filter((x): x is [string, Cidr] => x[1] !== null && x[1].family === c.family);
   const any = c.prefix === 0;
   if (inside.length === 0) {
-    return { reasons: [any ? 'any address' : `${text} holds no intended source`], peers: [] };
+    const none = narrowedByOthers
+      ? `every intended source in ${text} is admitted by another rule`
+      : `${text} holds no intended source`;
+    return { reasons: [any ? 'any address' : none], peers: [] };
   }
   // Narrower than a subnet of the clients it admits already: nothing to take away.
   if (subnets.some(([, s]) => s.prefix <= c.prefix)) return { reasons: [], peers: [text] };
   const within = subnets.filter(([, s]) => s.base >= c.base && s.last <= c.last);
   const covered = within.reduce((n, [, s]) => n + size(s), 0n);
   if (covered >= size(c)) return { reasons: [], peers: [text] };
-  const names = within.map(([s]) => s);
+  const names = within
+    .sort(([, a], [, b]) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0))
+    .map(([s]) => s);
   return {
     reasons: [
       any
@@ -129,18 +136,45 @@ export function broadRules(
 ): BroadRule[] {
   const groupId = str(group.GroupId) ?? '';
   const needed = toRanges(ports);
-  return ingressRules(group).flatMap((rule) => {
-    const p = portReasons(rule, needed);
+  const rules = ingressRules(group).map((rule) => ({
+    rule,
+    p: portReasons(rule, needed),
+    c: 'cidr' in rule.peer ? cidrReasons(rule.peer.cidr, facts, intended) : null,
+  }));
+  // What still admits intended clients once every suggestion is applied: rules whose peer stays (a
+  // narrowed port range still covers the HSM ports). A client one of them admits needs no other rule.
+  const kept = rules.filter((r) => !r.c?.reasons.length && covers(r.p.ports, needed));
+  const needs = (e: NetworkInterface) => !kept.some((k) => admits(k.rule, e, str(group.VpcId)));
+  return rules.flatMap(({ rule, p, c: first }) => {
     const c =
-      'cidr' in rule.peer ? cidrReasons(rule.peer.cidr, facts, intended) : { reasons: [], peers: null };
-    const reasons = [...p.reasons, ...c.reasons];
+      'cidr' in rule.peer && first?.reasons.length && first.peers.length
+        ? cidrReasons(rule.peer.cidr, facts, intended.filter(needs), true)
+        : first;
+    const reasons = [...p.reasons, ...(c?.reasons ?? [])];
     if (reasons.length === 0) return [];
-    const peers: SgRuleText['peer'][] = c.peers === null ? [rule.peer] : c.peers.map((cidr) => ({ cidr }));
+    const peers: SgRuleText['peer'][] = c === null ? [rule.peer] : c.peers.map((cidr) => ({ cidr }));
     const narrower = p.ports.flatMap((r) =>
       peers.map((peer) => ({ protocol: 'tcp', from: r.from, to: r.to, peer })),
     );
     return [{ groupId, rule, reasons, narrower }];
   });
+}
+
+const covers = (have: readonly PortRange[], needed: readonly PortRange[]) =>
+  needed.every((n) => have.reduce((rest, h) => subtract(rest, h), [n]).length === 0);
+
+/** Whether a rule's peer is this interface: its group (same VPC), or a CIDR holding its address. */
+function admits(rule: SgRuleText, e: NetworkInterface, groupVpc: string | null): boolean {
+  if ('groupId' in rule.peer) return e.groupIds.includes(rule.peer.groupId) && e.vpcId === groupVpc;
+  if (!('cidr' in rule.peer)) return false;
+  const c = parseCidr(rule.peer.cidr);
+  return (
+    c !== null &&
+    [...e.privateIps, ...e.ipv6s].some((a) => {
+      const ip = parseIp(a);
+      return ip !== null && cidrContains(c, ip);
+    })
+  );
 }
 
 /** Whether the group admits itself (ingress) and reaches itself (egress) on every needed port. */

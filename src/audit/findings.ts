@@ -88,14 +88,24 @@ export function unintendedReachable(s: ExposureSource, strict: boolean): Finding
   );
 }
 
-export function broadRuleFinding(b: BroadRule, region: string | null): Finding<AuditFindingId> {
+/**
+ * `proposed`: the group's rules and those earlier findings add; a rule already there is not added
+ * twice (EC2 refuses a duplicate rule, and the fixes are meant to be run one after the other).
+ */
+export function broadRuleFinding(
+  b: BroadRule,
+  region: string | null,
+  proposed: Set<string> = new Set(),
+): Finding<AuditFindingId> {
   const revoke = awsCommand(region, 'ec2', 'revoke-security-group-ingress', [
     '--group-id',
     b.groupId,
     '--ip-permissions',
     permissionText(b.rule),
   ]);
-  const add = b.narrower.map((r) =>
+  const fresh = b.narrower.filter((r) => !proposed.has(permissionText(r)));
+  for (const r of fresh) proposed.add(permissionText(r));
+  const add = fresh.map((r) =>
     awsCommand(region, 'ec2', 'authorize-security-group-ingress', [
       '--group-id',
       b.groupId,

@@ -8,6 +8,7 @@
 // - IpProtocol "-1" means all protocols and ports (EC2 API reference, IpPermission).
 import { describe, expect, it } from 'vitest';
 import { broadRules, permissionText, selfReference } from '../../src/audit/broad-rules.js';
+import { broadRuleFinding } from '../../src/audit/findings.js';
 import { factsFromSnapshot, type NetworkInterface } from '../../src/netpath/facts.js';
 
 const SG = 'sg-0c1a55e7c1a55e700';
@@ -155,5 +156,67 @@ describe('the self-referencing rules CloudHSM creates', () => {
     expect(
       selfReference(group([tcp(2223, 2225, { UserIdGroupPairs: [{ GroupId: 'sg-other' }] })]), PORTS).ingress,
     ).toBe(false);
+  });
+});
+
+describe('the narrower rule keeps only what no other rule gives', () => {
+  it('leaves out the subnets of intended clients another kept rule admits', () => {
+    const both = [...intended, eni('eni-2', '10.0.2.10', 'subnet-b')];
+    both[1] = { ...both[1]!, groupIds: ['sg-app'] };
+    const rules = group([
+      tcp(2223, 2225, { UserIdGroupPairs: [{ GroupId: 'sg-app' }] }),
+      tcp(2223, 2225, { IpRanges: [{ CidrIp: '10.0.0.0/16' }] }),
+    ]);
+    // eni-2 comes in by its group sg-app, so 10.0.0.0/16 is needed for 10.0.1.0/24 only.
+    const [b] = broadRules(facts, { ...rules, VpcId: 'vpc-1' }, both, PORTS);
+    expect(b!.narrower.map((r) => r.peer)).toEqual([{ cidr: '10.0.1.0/24' }]);
+    // A group reference from another VPC is not counted: both subnets stay.
+    const [c] = broadRules(facts, { ...rules, VpcId: 'vpc-other' }, both, PORTS);
+    expect(c!.narrower.map((r) => r.peer)).toEqual([{ cidr: '10.0.1.0/24' }, { cidr: '10.0.2.0/24' }]);
+  });
+
+  it('does not count one broad rule as the other’s replacement', () => {
+    const rules = group([
+      tcp(2223, 2225, { IpRanges: [{ CidrIp: '0.0.0.0/0' }] }),
+      tcp(2223, 2225, { IpRanges: [{ CidrIp: '10.0.0.0/8' }] }),
+    ]);
+    const out = broadRules(facts, rules, intended, PORTS);
+    // Both go; each keeps the intended client's subnet, so applying both still admits it.
+    expect(out.map((r) => r.narrower.map((n) => n.peer))).toEqual([
+      [{ cidr: '10.0.1.0/24' }],
+      [{ cidr: '10.0.1.0/24' }],
+    ]);
+  });
+
+  it('says so when every intended client in a broad CIDR is admitted by a kept rule', () => {
+    const byGroup = [{ ...intended[0]!, groupIds: ['sg-app'] }];
+    const rules = group([
+      tcp(2223, 2225, { UserIdGroupPairs: [{ GroupId: 'sg-app' }] }),
+      tcp(2223, 2225, { IpRanges: [{ CidrIp: '10.0.0.0/8' }] }),
+    ]);
+    const [b] = broadRules(facts, { ...rules, VpcId: 'vpc-1' }, byGroup, PORTS);
+    expect(b!.reasons).toEqual(['every intended source in 10.0.0.0/8 is admitted by another rule']);
+    expect(b!.narrower).toEqual([]);
+  });
+});
+
+describe('the broad-rule fixes, run one after the other', () => {
+  it('add a narrower rule once, and never one the group already has', () => {
+    const proposed = new Set([
+      permissionText({ protocol: 'tcp', from: 2223, to: 2225, peer: { cidr: '10.0.9.0/24' } }),
+    ]);
+    const rules = broadRules(
+      facts,
+      group([
+        tcp(2223, 2225, { IpRanges: [{ CidrIp: '0.0.0.0/0' }] }),
+        tcp(2223, 2225, { IpRanges: [{ CidrIp: '10.0.0.0/8' }] }),
+      ]),
+      intended,
+      PORTS,
+    );
+    const fixes = rules.map((b) => broadRuleFinding(b, 'us-east-1', proposed).remediation ?? '');
+    expect(fixes[0]).toMatch(/authorize-security-group-ingress .*CidrIp=10\.0\.1\.0\/24.* && aws ec2 revoke/);
+    expect(fixes[1]).not.toMatch(/authorize/);
+    expect(fixes[1]).toMatch(/revoke-security-group-ingress .*CidrIp=10\.0\.0\.0\/8/);
   });
 });
