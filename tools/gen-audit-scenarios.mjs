@@ -201,7 +201,7 @@ add(
 
 add(
   'broad-cidr-10-8',
-  'the cluster group also admits TCP 2223-2225 from 10.0.0.0/8: an instance of another team (its group not admitted) reaches every HSM through that rule; the rule is wider than the intended client needs (its subnet 10.0.10.0/24)',
+  'the cluster group also admits TCP 2223-2225 from 10.0.0.0/8: an instance of another team (its group not admitted) reaches every HSM through that rule; the intended client needs none of it (the cluster group admits its group by reference), so the fix revokes it',
   ['sgAllowOnly', 'sgAggregate'],
   (w) => {
     w.clusterIngress.push(tcp(2223, 2225, fromCidr('10.0.0.0/8')));
@@ -239,12 +239,11 @@ add(
         id: 'exposure.broad-rule',
         status: 'warn',
         target: I.CLUSTER_SG,
-        message: ['10.0.0.0/8 is wider than the subnets of the intended sources it admits (10.0.10.0/24)'],
-        narrower: [{ protocol: 'tcp', from: 2223, to: 2225, peer: { cidr: '10.0.10.0/24' } }],
-        // The narrower rule keeps the intended client, and no longer admits the other instance.
+        message: ['every intended source in 10.0.0.0/8 is admitted by another rule'],
+        narrower: [],
+        // The group reference keeps the intended client; the other instance is no longer admitted.
         afterFix: { [I.E_APP1]: 'reachable', [I.E_OTHER]: 'blocked' },
         remediation: [
-          `authorize-security-group-ingress --region us-east-1 --group-id ${I.CLUSTER_SG} --ip-permissions 'IpProtocol=tcp,FromPort=2223,ToPort=2225,IpRanges=[{CidrIp=10.0.10.0/24}]'`,
           `revoke-security-group-ingress --region us-east-1 --group-id ${I.CLUSTER_SG} --ip-permissions 'IpProtocol=tcp,FromPort=2223,ToPort=2225,IpRanges=[{CidrIp=10.0.0.0/8}]'`,
         ],
       },
