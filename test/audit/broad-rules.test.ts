@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { broadRules, permissionText, selfReference } from '../../src/audit/broad-rules.js';
 import { broadRuleFinding } from '../../src/audit/findings.js';
 import { factsFromSnapshot, type NetworkInterface } from '../../src/netpath/facts.js';
+import { instanceEni } from './interface.js';
 
 const SG = 'sg-0c1a55e7c1a55e700';
 const PORTS = [2223, 2224, 2225];
@@ -37,22 +38,7 @@ const facts = factsFromSnapshot(
   },
   'us-east-1',
 );
-const eni = (id: string, ip: string, subnetId: string): NetworkInterface => ({
-  id,
-  groupIds: ['sg-client'],
-  subnetId,
-  vpcId: 'vpc-1',
-  privateIps: [ip],
-  ipv6s: [],
-  interfaceType: 'interface',
-  kind: 'interface',
-  description: null,
-  sourceDestCheck: true,
-  mac: null,
-  deviceIndex: 0,
-  instanceId: null,
-  tags: [],
-});
+const eni = (id: string, ip: string, subnetId: string): NetworkInterface => instanceEni({ id, ip, subnetId });
 const intended = [eni('eni-1', '10.0.1.10', 'subnet-a')];
 
 describe('rules broader than the intended clients need', () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { namedBlocks } from '../../src/audit/classes.js';
 import { intendedTest } from '../../src/audit/intended.js';
 import { factsFromSnapshot, type NetworkInterface } from '../../src/netpath/facts.js';
+import { instanceEni } from './interface.js';
 
 const CLUSTER_SG = 'sg-0c1a55e7c1a55e700';
 const aws = {
@@ -27,22 +28,8 @@ const aws = {
   },
 };
 const facts = factsFromSnapshot(aws, 'us-east-1');
-const eni = (groupIds: string[], ip = '10.0.1.10', tags: string[] = []): NetworkInterface => ({
-  id: 'eni-1',
-  groupIds,
-  subnetId: 'subnet-a',
-  vpcId: 'vpc-1',
-  privateIps: [ip],
-  ipv6s: [],
-  interfaceType: 'interface',
-  kind: 'interface',
-  description: null,
-  sourceDestCheck: true,
-  mac: null,
-  deviceIndex: 0,
-  instanceId: null,
-  tags,
-});
+const eni = (groupIds: string[], ip = '10.0.1.10', tags: string[] = []): NetworkInterface =>
+  instanceEni({ groupIds, ip, tags });
 const none = { securityGroups: [], tags: [], cidrs: [] };
 
 describe('intended sources', () => {
